@@ -1,0 +1,1 @@
+"""Industry override plugins: one module (or package) per industry department (R3)."""
