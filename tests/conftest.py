@@ -23,6 +23,7 @@ from platform_core.plugins import build_plugin_host
 from platform_core.runtime import Runtime
 from platform_core.settings import Settings
 from platform_core.tenancy import load_tenant_files, sync_tenants
+from platform_core.topics import load_topics, sync_topics
 
 # SQLite stores Numeric as REAL; our amounts have two decimals, so round-tripping is exact.
 warnings.filterwarnings("ignore", category=sa_exc.SAWarning, message=".*Decimal objects natively.*")
@@ -135,6 +136,7 @@ def city(runtime: Runtime) -> Runtime:
     """The runtime with Anqing's tenants synced."""
     with runtime.transaction() as session:
         sync_tenants(session, load_tenant_files(ROOT / "tenants"))
+        sync_topics(session, load_topics())
     return runtime
 
 

@@ -10,7 +10,14 @@ from platform_core.cli.context import JSON_OPTION, runtime
 from platform_core.cli.output import console, emit_json
 from platform_core.errors import ValidationFailed
 from platform_core.reference import series_catalogue
-from platform_core.tenancy import get_tenant, list_tenants, load_tenant_files, sync_tenants, tenant_info
+from platform_core.tenancy import (
+    get_tenant,
+    list_tenants,
+    load_tenant_files,
+    sync_tenants,
+    tenant_info,
+)
+from platform_core.topics import load_topics, sync_topics
 
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
 tenants_app = typer.Typer(help="租户（市、县、区、开发区）", no_args_is_help=True)
@@ -32,6 +39,8 @@ def tenants_sync(ctx: typer.Context, json_out: bool = JSON_OPTION) -> None:
     defs = load_tenant_files(rt.settings.tenants_dir)
     with rt.transaction() as session:
         report = sync_tenants(session, defs)
+        # Public topics are reference data every tenant shares; they travel with the tenants.
+        sync_topics(session, load_topics())
     if json_out:
         emit_json({"created": report.created, "updated": report.updated,
                    "unchanged": report.unchanged})

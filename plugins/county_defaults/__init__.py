@@ -12,6 +12,7 @@ Tenant settings (``plugin_settings.county_defaults``): ``public_hours``,
 ``professional_hours``, ``cycle_cap_factor``.
 """
 
+from platform_core.api import PluginInfo, hookimpl
 from plugins.county_defaults.cycle import ceplat_resolve_cycle_cap
 from plugins.county_defaults.numbering import ceplat_resolve_certificate_number_format
 from plugins.county_defaults.requirements import (
@@ -19,8 +20,6 @@ from plugins.county_defaults.requirements import (
     ceplat_resolve_public_requirement,
 )
 from plugins.county_defaults.routing import ceplat_resolve_first_review_authority
-
-from platform_core.api import PluginInfo, hookimpl
 
 PLUGIN_NAME = "county_defaults"
 __version__ = "1.0.0"

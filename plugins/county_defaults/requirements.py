@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from platform_core.api import PartRequirement, SubjectKind, TenantInfo, Unit, hookimpl, setting_decimal
+from platform_core.api import (
+    PartRequirement,
+    SubjectKind,
+    TenantInfo,
+    Unit,
+    hookimpl,
+    setting_decimal,
+)
 
 NAME = "county_defaults"
 REGULATION = "人社部令第25号第八条；宜人社秘〔2023〕43号 三(一)：每年不少于90学时（公需30、专业60）"

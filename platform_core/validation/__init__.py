@@ -1,0 +1,1 @@
+"""Input validation: each check returns `Issue`s with a stable code and a Chinese message."""
