@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from platform_core.cli import core, imports, jobs, security
+from platform_core.cli import core, demo, imports, jobs, security
 from platform_core.cli.output import emit_json, err_console
 from platform_core.errors import CeplatError
 
@@ -22,6 +22,7 @@ core.register(app)
 imports.register(app)
 security.register(app)
 jobs.register(app)
+demo.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
