@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import typer
 from rich.table import Table
 
@@ -9,6 +11,15 @@ from platform_core import migrate
 from platform_core.cli.context import JSON_OPTION, runtime
 from platform_core.cli.output import console, emit_json
 from platform_core.errors import ValidationFailed
+from platform_core.evaluation import (
+    AnnualStatus,
+    CycleStatus,
+    evaluate_person_cycle,
+    evaluate_person_year,
+    parse_cycle,
+)
+from platform_core.people import get_person
+from platform_core.profiles import person_view
 from platform_core.reference import series_catalogue
 from platform_core.tenancy import (
     get_tenant,
@@ -125,3 +136,110 @@ def register(app: typer.Typer) -> None:
     app.add_typer(tenants_app, name="tenants")
     app.add_typer(plugins_app, name="plugins")
     app.command("requirement")(requirement)
+    register_people(app)
+
+
+persons_app = typer.Typer(help="专业技术人员", no_args_is_help=True)
+
+
+@persons_app.command("show")
+def persons_show(
+    ctx: typer.Context,
+    id_number: str = typer.Option(..., "--id-number", help="身份证号码"),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """显示一名专业技术人员的信息、证书编号与初审单位。"""
+    rt = runtime(ctx)
+    with rt.read() as session:
+        view = person_view(session, rt.plugins, id_number, rt.settings.city_code)
+    if json_out:
+        emit_json(view)
+        return
+    table = Table(title=f"{view['name']}（{view['id_number']}）", show_header=False)
+    labels = {"gender": "性别", "birth_date": "出生日期", "tenant_name": "所属租户", "series": "职称系列",
+              "qualification": "资格名称", "qualification_date": "资格时间", "education": "学历",
+              "major": "专业名称", "mobile": "手机号码", "employer": "工作单位",
+              "certificate_number": "证书编号"}
+    for key, label in labels.items():
+        table.add_row(label, str(view.get(key) or "—"))
+    fr = view["first_review"]
+    table.add_row("初审单位", f"{fr['name']}（{fr['decided_by']}）")
+    table.add_row("学时记录", "；".join(f"{y}年 {n}条" for y, n in view["records_by_year"].items()) or "—")
+    console.print(table)
+
+
+def evaluate(
+    ctx: typer.Context,
+    id_number: str = typer.Option(..., "--id-number", help="身份证号码"),
+    year: int | None = typer.Option(None, "--year", help="年度，如 2023"),
+    cycle: str | None = typer.Option(None, "--cycle", help="任职周期，如 2019-2023（职称申报）"),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """评估某人某年度的学时完成情况，或某任职周期的情况（R21、R22）。"""
+    if (year is None) == (cycle is None):
+        raise ValidationFailed("请给出 --year 或 --cycle 之一", code="usage")
+    rt = runtime(ctx)
+    with rt.read() as session:
+        person = get_person(session, id_number)
+        if cycle is not None:
+            first, last = parse_cycle(cycle)
+            result: AnnualStatus | CycleStatus = evaluate_person_cycle(
+                session, rt.plugins, person, first, last, rt.settings.city_code)
+        else:
+            assert year is not None
+            result = evaluate_person_year(session, rt.plugins, person, year, rt.settings.city_code)
+    if json_out:
+        emit_json(result.as_dict())
+    elif isinstance(result, CycleStatus):
+        print_cycle(result)
+    else:
+        print_annual(result)
+
+
+def _amount(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def print_annual(s: AnnualStatus) -> None:
+    mark = "[green]已完成[/green]" if s.complete else "[red]未完成[/red]"
+    console.print(f"[bold]{s.name}[/bold] {s.series}系列 {s.year} 年度：{mark}（要求由 {s.decided_by} 决定）")
+    table = Table()
+    for col in ("科目", "要求", "已得", "尚缺", "单位", "决定者"):
+        table.add_column(col)
+    for part in (s.public, s.professional):
+        table.add_row(part.kind.label, _amount(part.required), _amount(part.earned), _amount(part.missing),
+                      part.unit.label, part.decided_by)
+        for cat, c in part.categories.items():
+            table.add_row(f"  {cat}", _amount(c.required), _amount(c.earned), _amount(c.missing),
+                          part.unit.label, "")
+    console.print(table)
+    if s.refused:
+        console.print("[yellow]未计入的记录：[/yellow]")
+        for o in s.refused:
+            assert o.refusal is not None
+            console.print(f"  {o.detail} {_amount(o.amount)}{o.unit.label} — "
+                          f"[{o.refusal.code}] {o.refusal.message}")
+
+
+def print_cycle(s: CycleStatus) -> None:
+    mark = "[green]达到要求[/green]" if s.complete else "[red]未达到要求[/red]"
+    console.print(f"[bold]{s.name}[/bold] {s.series}系列 任职周期 {s.first_year}–{s.last_year}：{mark}")
+    table = Table()
+    for col in ("年度", "公需已得", "公需计入", "专业已得", "专业计入", "封顶"):
+        table.add_column(col)
+    for y in s.years:
+        table.add_row(str(y.year), _amount(y.public.earned), _amount(y.public.credited),
+                      _amount(y.professional.earned), _amount(y.professional.credited),
+                      "是" if y.capped else "")
+    console.print(table)
+    for t in (s.public, s.professional):
+        console.print(f"{t.kind.label}：周期要求 {_amount(t.required)}，计入 {_amount(t.credited)}，"
+                      f"年均 {_amount(t.average)}，尚缺 {_amount(t.missing)} {t.unit.label}")
+    if s.capped_years:
+        years = "、".join(str(y) for y in s.capped_years)
+        console.print(f"[yellow]不得在一个年度内突击完成（R22）：{years} 年度超出部分未计入[/yellow]")
+
+
+def register_people(app: typer.Typer) -> None:
+    app.add_typer(persons_app, name="persons")
+    app.command("evaluate")(evaluate)

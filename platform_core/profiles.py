@@ -1,0 +1,40 @@
+"""A person's profile as staff see it: details, certificate, first-review authority (R15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from platform_core.models import CECertificate, HourRecord, Organisation, Tenant
+from platform_core.people import get_person
+from platform_core.plugins import PluginHost
+from platform_core.requirements import PersonFacts
+from platform_core.tenancy import departments, tenant_info
+
+
+def person_view(session: Session, host: PluginHost, id_number: str, city_code: str) -> dict[str, Any]:
+    person = get_person(session, id_number)
+    tenant = session.get_one(Tenant, person.tenant_id)
+    info = tenant_info(tenant, city_code)
+    employer = session.get(Organisation, person.employer_id) if person.employer_id else None
+    number = session.scalar(select(CECertificate.number).where(CECertificate.person_id == person.id))
+    authority = host.first_review_authority(
+        PersonFacts(person.id, person.series, person.qualification, tenant.code, tenant.kind),
+        info, departments(session))
+    by_year = dict(session.execute(
+        select(HourRecord.year, func.count()).where(HourRecord.person_id == person.id)
+        .group_by(HourRecord.year).order_by(HourRecord.year)).all())
+    return {
+        "id_number": person.id_number, "name": person.name, "gender": person.gender,
+        "birth_date": person.birth_date, "tenant": tenant.code, "tenant_name": tenant.display_name,
+        "series": person.series, "qualification": person.qualification,
+        "qualification_date": person.qualification_date, "education": person.education,
+        "major": person.major, "mobile": person.mobile,
+        "employer": employer.name if employer else None, "certificate_number": number,
+        "first_review": {"kind": authority.kind, "tenant": authority.tenant_code,
+                         "org_code": authority.org_code, "name": authority.name,
+                         "decided_by": authority.decided_by},
+        "records_by_year": {str(y): n for y, n in by_year.items()},
+    }
