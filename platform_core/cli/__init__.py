@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from platform_core.cli import core, demo, imports, jobs, security
+from platform_core.cli import core, demo, imports, jobs, numbers, security
 from platform_core.cli.output import emit_json, err_console
 from platform_core.errors import CeplatError
 
@@ -23,6 +23,7 @@ imports.register(app)
 security.register(app)
 jobs.register(app)
 demo.register(app)
+numbers.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

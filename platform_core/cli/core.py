@@ -36,7 +36,7 @@ plugins_app = typer.Typer(help="规则插件", no_args_is_help=True)
 
 
 @db_app.command("upgrade")
-def db_upgrade(ctx: typer.Context, revision: str = typer.Argument("head")) -> None:
+def db_upgrade(ctx: typer.Context, revision: str = typer.Argument("heads")) -> None:
     """把数据库结构升级到最新版本（Alembic）。"""
     rt = runtime(ctx)
     migrate.upgrade(rt.engine, revision)

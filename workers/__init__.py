@@ -1,0 +1,1 @@
+"""Celery workers: the app and thin tasks over platform_core services."""

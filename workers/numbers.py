@@ -1,0 +1,1 @@
+"""Celery tasks for certificate numbers (filled in by its issue)."""
