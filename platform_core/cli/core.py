@@ -21,6 +21,7 @@ from platform_core.evaluation import (
 from platform_core.people import get_person
 from platform_core.profiles import person_view
 from platform_core.reference import series_catalogue
+from platform_core.runtime import Runtime
 from platform_core.tenancy import (
     get_tenant,
     list_tenants,
@@ -243,3 +244,17 @@ def print_cycle(s: CycleStatus) -> None:
 def register_people(app: typer.Typer) -> None:
     app.add_typer(persons_app, name="persons")
     app.command("evaluate")(evaluate)
+    app.command("serve")(serve)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+) -> None:
+    """启动 Web 服务（公开培训项目页面与 JSON 接口）。"""
+    import uvicorn
+
+    from platform_core.settings import settings_from_env
+    from platform_core.web.app import create_app
+
+    uvicorn.run(create_app(Runtime(settings=settings_from_env())), host=host, port=port)

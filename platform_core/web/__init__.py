@@ -1,0 +1,1 @@
+"""The HTTP adapter (Litestar). Thin: every handler calls a platform_core service."""
