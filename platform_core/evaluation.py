@@ -184,13 +184,14 @@ def _record_refusals(record: HourFacts, part: PartRequirement, series: str, tena
 
 def _pass_outcome(p: PassFacts, year: int, unit: Unit) -> Outcome | None:
     detail = f"{p.topic_name}（{p.topic_year}年度专题）合格 {p.passed_on.isoformat()}"
-    base = {"source": "public_pass", "ref_id": p.pass_id, "kind": SubjectKind.PUBLIC,
-            "amount": p.hours, "unit": unit, "detail": detail}
+    def outcome(refusal: Refusal | None = None) -> Outcome:
+        return Outcome("public_pass", p.pass_id, SubjectKind.PUBLIC, p.hours, unit, detail, refusal)
+
     in_window = p.window_start <= p.passed_on <= p.window_end
     if p.topic_year == year:
         if in_window:
-            return Outcome(**base)
-        return Outcome(**base, refusal=Refusal(
+            return outcome()
+        return outcome(Refusal(
             "public_pass_outside_window",
             f"合格日期 {p.passed_on.isoformat()} 不在{year}年度公需科目学习期限"
             f"（{p.window_start.isoformat()} 至 {p.window_end.isoformat()}）内，不计入{year}年度",
@@ -199,11 +200,11 @@ def _pass_outcome(p: PassFacts, year: int, unit: Unit) -> Outcome | None:
         return None  # neither this year's topic nor passed this year: not this year's business
     if p.passed_on > p.window_end:
         stop = (p.window_end + timedelta(days=1)).isoformat()
-        return Outcome(**base, refusal=Refusal(
+        return outcome(Refusal(
             "public_topic_expired",
             f"「{p.topic_name}」为{p.topic_year}年度专题，自 {stop} 起不再作为公需科目，"
             f"{p.passed_on.isoformat()} 的合格证书不予认定", "R7", "core"))
-    return Outcome(**base, refusal=Refusal(
+    return outcome(Refusal(
         "public_pass_counts_for_topic_year",
         f"该合格证书属于{p.topic_year}年度专题，计入{p.topic_year}年度而非{year}年度", "R6", "core"))
 

@@ -176,8 +176,8 @@ def build_plugin_host(*, entry_points: bool = True, plugins: Sequence[object] = 
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    for name in block:
-        pm.set_blocked(name)
+    for blocked in block:
+        pm.set_blocked(blocked)
     if entry_points:
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     for plugin in plugins:

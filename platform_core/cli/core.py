@@ -61,7 +61,7 @@ def tenants_sync(ctx: typer.Context, json_out: bool = JSON_OPTION) -> None:
                       f"未变 {len(report.unchanged)}")
 
 
-KIND_LABELS = {"city": "市", "county": "县/县级市", "district": "区", "zone": "开发区"}
+KIND_LABELS: dict[str | None, str] = {"city": "市", "county": "县/县级市", "district": "区", "zone": "开发区"}
 
 
 @tenants_app.command("list")
