@@ -10,8 +10,11 @@ from platform_core.errors import ConfigurationError
 
 
 class Dated(Protocol):
-    effective_from: int | None
-    effective_to: int | None
+    # Read-only members, so frozen dataclasses (the usual rule version) satisfy the protocol.
+    @property
+    def effective_from(self) -> int | None: ...
+    @property
+    def effective_to(self) -> int | None: ...
 
 
 T = TypeVar("T", bound=Dated)
