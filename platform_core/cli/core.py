@@ -96,10 +96,10 @@ def plugins_list(ctx: typer.Context, json_out: bool = JSON_OPTION) -> None:
         return
     table = Table(title="规则插件")
     for col in ("插件", "版本", "管理系列", "依据", "钩子"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for p in listings:
         table.add_row(p.info.name, p.info.version, "、".join(p.info.series) or "（默认）",
-                      p.info.regulation, "\n".join(p.hooks))
+                      p.info.regulation, "\n".join(h.removeprefix("ceplat_") for h in p.hooks))
     console.print(table)
 
 
