@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
 from platform_core.errors import NotFound, ValidationFailed
-from platform_core.models import Person
+from platform_core.models import CECertificate, Organisation, OrgKind, Person, utcnow
 from platform_core.validation import idnumber
+
+T = TypeVar("T")
 
 
 def get_person(session: Session, id_number: str) -> Person:
@@ -20,3 +25,103 @@ def get_person(session: Session, id_number: str) -> Person:
         raise NotFound(f"找不到身份证号码为 {idnumber.mask(parsed.value)} 的专业技术人员",
                        code="person_not_found")
     return person
+
+
+# --- Bulk helpers for imports: chunked IN lookups and executemany writes, never a query per row.
+
+PERSON_FIELDS = ("name", "gender", "birth_date", "education", "major", "series", "qualification",
+                 "qualification_date", "mobile", "employer_id")
+_CHUNK = 1000
+
+
+def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def persons_by_id_number(session: Session, id_numbers: Iterable[str]) -> dict[str, Row[Any]]:
+    """Existing persons' ids, tenants and Attachment 3 fields, keyed by ID number."""
+    wanted = sorted(set(id_numbers))
+    cols = [Person.id, Person.tenant_id, Person.id_number, *(getattr(Person, f) for f in PERSON_FIELDS)]
+    out: dict[str, Row[Any]] = {}
+    for chunk in _chunks(wanted):
+        for row in session.execute(select(*cols).where(Person.id_number.in_(chunk))):
+            out[row.id_number] = row
+    return out
+
+
+def insert_persons(session: Session, values: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert new persons (dicts of Person columns); returns their ids by ID number."""
+    if not values:
+        return {}
+    session.execute(insert(Person), values)
+    loaded = persons_by_id_number(session, [v["id_number"] for v in values])
+    return {number: row.id for number, row in loaded.items()}
+
+
+def update_persons(session: Session, values: list[dict[str, Any]]) -> None:
+    """Update persons by primary key; each dict holds ``id`` and the columns to set."""
+    now = utcnow()
+    for v in values:
+        v.setdefault("updated_at", now)
+    if values:
+        session.execute(update(Person), values)
+
+
+def upsert_employers(session: Session, tenant_id: int, names: Iterable[str], *,
+                     create: bool = True) -> dict[str, int]:
+    """Employer organisations of a tenant by name, creating the missing ones when `create`."""
+    wanted = sorted(set(names))
+
+    def load() -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(wanted):
+            found.update(session.execute(
+                select(Organisation.name, Organisation.id).where(
+                    Organisation.tenant_id == tenant_id, Organisation.kind == OrgKind.EMPLOYER,
+                    Organisation.name.in_(chunk))).all())
+        return found
+
+    found = load()
+    missing = [n for n in wanted if n not in found]
+    if create and missing:
+        session.execute(insert(Organisation), [
+            {"tenant_id": tenant_id, "kind": OrgKind.EMPLOYER.value, "name": n, "series": [],
+             "status": "active"} for n in missing])
+        found = load()
+    return found
+
+
+def certificates_by_person(session: Session, person_ids: Iterable[int]) -> dict[int, Any]:
+    """(id, person_id, number) rows of these persons' certificates, by person id."""
+    wanted = sorted(set(person_ids))
+    out: dict[int, Any] = {}
+    for chunk in _chunks(wanted):
+        for row in session.execute(select(CECertificate.id, CECertificate.person_id, CECertificate.number)
+                                   .where(CECertificate.person_id.in_(chunk))):
+            out[row.person_id] = row
+    return out
+
+
+def certificates_by_number(session: Session, numbers: Iterable[str]) -> dict[str, Any]:
+    """(id, person_id, number) rows of the certificates with these numbers, by number."""
+    wanted = sorted(set(numbers))
+    out: dict[str, Any] = {}
+    for chunk in _chunks(wanted):
+        for row in session.execute(select(CECertificate.id, CECertificate.person_id, CECertificate.number)
+                                   .where(CECertificate.number.in_(chunk))):
+            out[row.number] = row
+    return out
+
+
+def record_imported_certificates(session: Session, new: list[dict[str, Any]],
+                                 numbered: list[dict[str, Any]]) -> None:
+    """Certificates a person already held before the platform (R20: they keep their number).
+
+    `new`: dicts with person_id, tenant_id, number, series; `numbered`: existing certificates
+    without a number, as dicts with id and number.
+    """
+    if new:
+        session.execute(insert(CECertificate), [{**v, "source": "imported"} for v in new])
+    if numbered:
+        session.execute(update(CECertificate), [{**v, "source": "imported"} for v in numbered])

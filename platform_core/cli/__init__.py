@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
+from typer._click import exceptions as click_exceptions  # typer ships its own click
 
 from platform_core.cli import core, demo, imports, jobs, numbers, security
 from platform_core.cli.output import emit_json, err_console
@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     want_json = "--json" in args
     try:
-        app(args=args, standalone_mode=False, prog_name="ceplat")
+        # Without standalone mode, `typer.Exit(n)` comes back as the return value.
+        result = app(args=args, standalone_mode=False, prog_name="ceplat")
     except CeplatError as exc:
         if want_json:
             emit_json({"error": exc.as_dict()})
@@ -46,15 +47,15 @@ def main(argv: list[str] | None = None) -> int:
             if len(exc.issues) > 200:
                 err_console.print(f"  …… 共 {len(exc.issues)} 条")
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("已取消")
         return 1
-    except click.ClickException as exc:
+    except click_exceptions.ClickException as exc:
         exc.show()
         return 2
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":
