@@ -142,6 +142,7 @@ class AnnualStatus:
     professional: PartStatus
     counted: tuple[Outcome, ...]
     refused: tuple[Outcome, ...]
+    noted: tuple[Outcome, ...]  # valid elsewhere (another year's pass), not counted here
     requirement: Requirement
 
     @property
@@ -163,6 +164,7 @@ class AnnualStatus:
             "decided_by": self.decided_by,
             "counted": [o.as_dict() for o in self.counted],
             "refused": [o.as_dict() for o in self.refused],
+            "noted": [o.as_dict() for o in self.noted],
             "requirement": self.requirement.as_dict(),
         }
 
@@ -182,16 +184,18 @@ def _record_refusals(record: HourFacts, part: PartRequirement, series: str, tena
     return host.validate_hour_record(record, part, series, tenant)
 
 
-def _pass_outcome(p: PassFacts, year: int, unit: Unit) -> Outcome | None:
+def _pass_outcome(p: PassFacts, year: int, unit: Unit) -> tuple[str, Outcome] | None:
+    """Which list a pass belongs on for ``year``: counted, refused, or noted (counts elsewhere)."""
     detail = f"{p.topic_name}（{p.topic_year}年度专题）合格 {p.passed_on.isoformat()}"
+
     def outcome(refusal: Refusal | None = None) -> Outcome:
         return Outcome("public_pass", p.pass_id, SubjectKind.PUBLIC, p.hours, unit, detail, refusal)
 
     in_window = p.window_start <= p.passed_on <= p.window_end
     if p.topic_year == year:
         if in_window:
-            return outcome()
-        return outcome(Refusal(
+            return "counted", outcome()
+        return "refused", outcome(Refusal(
             "public_pass_outside_window",
             f"合格日期 {p.passed_on.isoformat()} 不在{year}年度公需科目学习期限"
             f"（{p.window_start.isoformat()} 至 {p.window_end.isoformat()}）内，不计入{year}年度",
@@ -200,11 +204,12 @@ def _pass_outcome(p: PassFacts, year: int, unit: Unit) -> Outcome | None:
         return None  # neither this year's topic nor passed this year: not this year's business
     if p.passed_on > p.window_end:
         stop = (p.window_end + timedelta(days=1)).isoformat()
-        return outcome(Refusal(
+        return "refused", outcome(Refusal(
             "public_topic_expired",
             f"「{p.topic_name}」为{p.topic_year}年度专题，自 {stop} 起不再作为公需科目，"
             f"{p.passed_on.isoformat()} 的合格证书不予认定", "R7", "core"))
-    return outcome(Refusal(
+    # Valid, but for its own topic's year: shown so staff see why it is not in this year.
+    return "noted", outcome(Refusal(
         "public_pass_counts_for_topic_year",
         f"该合格证书属于{p.topic_year}年度专题，计入{p.topic_year}年度而非{year}年度", "R6", "core"))
 
@@ -226,11 +231,13 @@ def assess_year(facts: PersonFacts, year: int, host: PluginHost) -> AnnualStatus
     requirement = host.requirement(facts.series, year, facts.tenant)
     counted: dict[SubjectKind, list[Outcome]] = {SubjectKind.PUBLIC: [], SubjectKind.PROFESSIONAL: []}
     refused: list[Outcome] = []
+    noted: list[Outcome] = []
     for p in facts.passes:
-        outcome = _pass_outcome(p, year, requirement.public.unit)
-        if outcome is None:
+        placed = _pass_outcome(p, year, requirement.public.unit)
+        if placed is None:
             continue
-        (refused if outcome.refusal else counted[SubjectKind.PUBLIC]).append(outcome)
+        bucket, outcome = placed
+        {"counted": counted[SubjectKind.PUBLIC], "refused": refused, "noted": noted}[bucket].append(outcome)
     for r in facts.records:
         if r.year != year:
             continue
@@ -250,7 +257,7 @@ def assess_year(facts: PersonFacts, year: int, host: PluginHost) -> AnnualStatus
         public=_part_status(requirement.public, counted[SubjectKind.PUBLIC]),
         professional=_part_status(requirement.professional, counted[SubjectKind.PROFESSIONAL]),
         counted=tuple(counted[SubjectKind.PUBLIC] + counted[SubjectKind.PROFESSIONAL]),
-        refused=tuple(refused), requirement=requirement,
+        refused=tuple(refused), noted=tuple(noted), requirement=requirement,
     )
 
 
