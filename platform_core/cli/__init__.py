@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 from typer._click import exceptions as click_exceptions  # typer ships its own click
 
 from platform_core.cli import core, demo, imports, jobs, numbers, security
@@ -38,12 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         if want_json:
             emit_json({"error": exc.as_dict()})
         else:
-            err_console.print(f"[red]错误[/red] [{exc.code}] {exc.message}")
+            err_console.print(f"[red]错误[/red] {escape(f'[{exc.code}]')} {escape(exc.message)}")
             for issue in exc.issues[:200]:
                 where = " ".join(p for p in (
                     f"第{issue.row}行" if issue.row else "",
                     f"[{issue.field}]" if issue.field else "") if p)
-                err_console.print(f"  {where} {issue.code}: {issue.message}")
+                err_console.print(f"  {escape(where)} {issue.code}: {escape(issue.message)}")
             if len(exc.issues) > 200:
                 err_console.print(f"  …… 共 {len(exc.issues)} 条")
         return exc.exit_code
