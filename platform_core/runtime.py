@@ -13,6 +13,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from platform_core.authz.enforcer import PlatformEnforcer
 from platform_core.db import make_engine, session_factory
 from platform_core.plugins import PluginHost, build_plugin_host
 from platform_core.settings import Settings, get_settings
@@ -35,6 +36,12 @@ class Runtime:
     @cached_property
     def plugins(self) -> PluginHost:
         return self.plugin_host or build_plugin_host()
+
+    @cached_property
+    def enforcer(self) -> PlatformEnforcer:
+        """The policy as loaded now. Long-running processes keep it fresh with PolicySync."""
+        with self.sessions() as session:
+            return PlatformEnforcer.load(session)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -169,3 +169,10 @@ def departments(session: Session) -> list[DepartmentInfo]:
         select(Organisation, Tenant.code).join(Tenant, Tenant.id == Organisation.tenant_id)
         .where(Organisation.kind == OrgKind.INDUSTRY_DEPARTMENT).order_by(Organisation.id))
     return [DepartmentInfo(o.code or "", o.name, tuple(o.series or ()), code) for o, code in rows]
+
+
+def tenant_code_of(session: Session, tenant_id: int) -> str:
+    code = session.scalar(select(Tenant.code).where(Tenant.id == tenant_id))
+    if code is None:
+        raise NotFound(f"找不到租户 #{tenant_id}", code="tenant_not_found")
+    return code

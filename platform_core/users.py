@@ -205,6 +205,15 @@ def actor_for(session: Session, user: User) -> Actor:
                  series=tuple(org.series or ()) if org else ())
 
 
+def resolve_actor(session: Session, user: int | str) -> Actor:
+    """The actor of an active user, by id or username (a task or CLI acting on their behalf)."""
+    column = User.id if isinstance(user, int) else User.username
+    row = session.scalar(select(User).where(column == user))
+    if row is None or row.disabled:
+        raise NotFound(f"找不到用户「{user}」或账户已停用", code="user_not_found")
+    return actor_for(session, row)
+
+
 def _refused() -> PermissionDenied:
     # One message for every failure: an attacker learns nothing about which part was wrong.
     return PermissionDenied("用户名、密码或令牌无效，或账户已停用", code="bad_credentials")

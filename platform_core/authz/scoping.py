@@ -130,3 +130,26 @@ def scoped_session(sessions: sessionmaker[Session], enforcer: PlatformEnforcer,
     """A new session, scoped to `actor`, closed at the end of the block."""
     with sessions() as session:
         yield scoped(session, enforcer, actor)
+
+
+@contextmanager
+def scope_applied(session: Session, enforcer: PlatformEnforcer | None, actor: Actor) -> Iterator[Session]:
+    """Scope `session` to `actor` for the block only, then restore what it had.
+
+    For a lookup that must go through the actor's scope (so a person it may not see is simply
+    not found) before work that reads related rows without it.
+    """
+    previous = session.info.get(SCOPE_KEY)
+    if enforcer is None:
+        if not actor.is_system:
+            raise PermissionDenied("未加载权限策略", code="no_enforcer")
+        apply_scope(session, Scope(None))
+    else:
+        scoped(session, enforcer, actor)
+    try:
+        yield session
+    finally:
+        if previous is None:
+            session.info.pop(SCOPE_KEY, None)
+        else:
+            session.info[SCOPE_KEY] = previous

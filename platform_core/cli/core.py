@@ -8,20 +8,13 @@ import typer
 from rich.table import Table
 
 from platform_core import migrate
-from platform_core.cli.context import JSON_OPTION, runtime
+from platform_core.cli.context import AS_USER_KEY, JSON_OPTION, actor, runtime
 from platform_core.cli.output import console, emit_json
 from platform_core.errors import ValidationFailed
-from platform_core.evaluation import (
-    AnnualStatus,
-    CycleStatus,
-    evaluate_person_cycle,
-    evaluate_person_year,
-    parse_cycle,
-)
-from platform_core.people import get_person
-from platform_core.profiles import person_view
+from platform_core.evaluation import AnnualStatus, CycleStatus, parse_cycle
 from platform_core.reference import series_catalogue
 from platform_core.runtime import Runtime
+from platform_core.status import annual_status, cycle_status, profile
 from platform_core.tenancy import (
     get_tenant,
     list_tenants,
@@ -130,8 +123,13 @@ def requirement(
 
 def register(app: typer.Typer) -> None:
     @app.callback()
-    def _root(ctx: typer.Context) -> None:
+    def _root(
+        ctx: typer.Context,
+        as_user: str | None = typer.Option(None, "--as", envvar="CEPLAT_USER",
+                                           help="以哪个用户的身份操作（默认：命令行操作员 system:cli）"),
+    ) -> None:
         """安庆市专业技术人员继续教育管理平台。"""
+        ctx.meta[AS_USER_KEY] = as_user
 
     app.add_typer(db_app, name="db")
     app.add_typer(tenants_app, name="tenants")
@@ -147,12 +145,15 @@ persons_app = typer.Typer(help="专业技术人员", no_args_is_help=True)
 def persons_show(
     ctx: typer.Context,
     id_number: str = typer.Option(..., "--id-number", help="身份证号码"),
+    full_id: bool = typer.Option(False, "--full-id", help="显示完整身份证号码（需要权限，且记入审计）"),
     json_out: bool = JSON_OPTION,
 ) -> None:
-    """显示一名专业技术人员的信息、证书编号与初审单位。"""
+    """显示一名专业技术人员的信息、证书编号与初审单位（身份证号、手机号默认脱敏）。"""
     rt = runtime(ctx)
-    with rt.read() as session:
-        view = person_view(session, rt.plugins, id_number, rt.settings.city_code)
+    who = actor(ctx)
+    with rt.transaction() as session:
+        view = profile(session, rt.plugins, rt.enforcer, who, id_number, rt.settings.city_code,
+                       full_id=full_id)
     if json_out:
         emit_json(view)
         return
@@ -180,15 +181,16 @@ def evaluate(
     if (year is None) == (cycle is None):
         raise ValidationFailed("请给出 --year 或 --cycle 之一", code="usage")
     rt = runtime(ctx)
+    who = actor(ctx)
     with rt.read() as session:
-        person = get_person(session, id_number)
         if cycle is not None:
             first, last = parse_cycle(cycle)
-            result: AnnualStatus | CycleStatus = evaluate_person_cycle(
-                session, rt.plugins, person, first, last, rt.settings.city_code)
+            result: AnnualStatus | CycleStatus = cycle_status(
+                session, rt.plugins, rt.enforcer, who, id_number, first, last, rt.settings.city_code)
         else:
             assert year is not None
-            result = evaluate_person_year(session, rt.plugins, person, year, rt.settings.city_code)
+            result = annual_status(session, rt.plugins, rt.enforcer, who, id_number, year,
+                                   rt.settings.city_code)
     if json_out:
         emit_json(result.as_dict())
     elif isinstance(result, CycleStatus):
