@@ -14,7 +14,7 @@ from rich.table import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from platform_core.cli.context import JSON_OPTION, runtime
+from platform_core.cli.context import JSON_OPTION, actor, runtime
 from platform_core.cli.output import console, emit_json, err_console
 from platform_core.errors import Conflict
 from platform_core.importing import (
@@ -98,7 +98,9 @@ def persons(
 ) -> None:
     """导入人员（附件3的列：姓名、性别、身份证号码、学历……，可选 证书编号）。"""
     options = ImportOptions(dry_run=dry_run, skip_invalid=skip_invalid)
-    _run(ctx, lambda s: import_persons(s, file, tenant, options), json_out)
+    who = actor(ctx)
+    _run(ctx, lambda s: import_persons(s, file, tenant, options, actor=who,
+                                      enforcer=runtime(ctx).enforcer), json_out)
 
 
 @import_app.command("hours")
@@ -111,7 +113,9 @@ def hours(
 ) -> None:
     """导入学时记录（身份证号码、年度、科目类别、学时或学分、类别、项目名称、日期、来源）。"""
     options = ImportOptions(dry_run=dry_run, skip_invalid=skip_invalid)
-    _run(ctx, lambda s: import_hours(s, file, options), json_out)
+    who = actor(ctx)
+    _run(ctx, lambda s: import_hours(s, file, options, actor=who, enforcer=runtime(ctx).enforcer),
+         json_out)
 
 
 @import_app.command("public-passes")
@@ -124,7 +128,9 @@ def public_passes(
 ) -> None:
     """导入公需科目合格记录（身份证号码、姓名、专题名称、合格日期、合格证书编号）。"""
     options = ImportOptions(dry_run=dry_run, skip_invalid=skip_invalid)
-    _run(ctx, lambda s: import_public_passes(s, file, options), json_out)
+    who = actor(ctx)
+    _run(ctx, lambda s: import_public_passes(s, file, options, actor=who,
+                                            enforcer=runtime(ctx).enforcer), json_out)
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from platform_core import people
+from platform_core.authz import Action, Actor, PlatformEnforcer
 from platform_core.errors import Issue
+from platform_core.importing.access import ImportAccess
 from platform_core.importing.pipeline import FileSpec, chunked, run_import
 from platform_core.importing.report import ImportOptions, ImportReport
 from platform_core.models import HourRecord
@@ -161,10 +163,15 @@ def existing_dedupe_keys(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
-def _resolve(session: Session, rows: list[HourRow], registered_by: str) -> tuple[list[Issue], HourPlan]:
+def _resolve(session: Session, rows: list[HourRow], access: ImportAccess,
+             registered_by: str) -> tuple[list[Issue], HourPlan]:
     plan = HourPlan(registered_by)
     issues: list[Issue] = []
     persons = people.persons_by_id_number(session, [r.id_number for r in rows])
+    refused = access.refusals(session, [(r.row, r.id_number, persons[r.id_number].tenant_id)
+                                        for r in rows if r.id_number in persons])
+    issues.extend(refused)
+    refused_rows = {i.row for i in refused}
     known = existing_dedupe_keys(session, [r.dedupe_key for r in rows])
     for r in rows:
         person = persons.get(r.id_number)
@@ -172,6 +179,8 @@ def _resolve(session: Session, rows: list[HourRow], registered_by: str) -> tuple
             issues.append(Issue("person_not_found",
                                 f"找不到身份证号码为 {idnumber.mask(r.id_number)} 的人员（请先导入人员）",
                                 field="身份证号码", row=r.row, value=r.id_number))
+            continue
+        if r.row in refused_rows:
             continue
         if r.dedupe_key in known:
             plan.unchanged += 1
@@ -185,14 +194,18 @@ def _resolve(session: Session, rows: list[HourRow], registered_by: str) -> tuple
     return issues, plan
 
 
-def import_hours(session: Session, path: str | Path, options: ImportOptions | None = None) -> ImportReport:
-    """Validate every row of an hours file, then add the records not already present."""
+def import_hours(session: Session, path: str | Path, options: ImportOptions | None = None, *,
+                 actor: Actor, enforcer: PlatformEnforcer | None) -> ImportReport:
+    """Validate every row of an hours file, then add the records not already present.
+
+    Each row's person must be in a tenant where the actor may import hours (`not_permitted`)."""
+    access = ImportAccess(actor, enforcer, Action.HOURS_IMPORT)
     registered_by = f"import:{Path(path).name}"[:64]
     spec: FileSpec[HourRow] = FileSpec(
         kind="hours", known=HEADERS + tuple(AMOUNT_HEADERS) + OPTIONAL_HEADERS, required_columns=HEADERS,
         one_of=(tuple(AMOUNT_HEADERS),), validate=validate_hour_row,
         key=lambda _cells, r: r.dedupe_key if r is not None else None, key_field="身份证号码",
         key_label="该学时记录（身份证号码、年度、科目、学时、类别、项目、日期、来源均相同）",
-        row_number=lambda r: r.row, resolve=lambda s, rows: _resolve(s, rows, registered_by),
+        row_number=lambda r: r.row, resolve=lambda s, rows: _resolve(s, rows, access, registered_by),
         aliases=ALIASES)
-    return run_import(session, path, spec, options or ImportOptions())
+    return run_import(session, path, spec, options or ImportOptions(), access, access.tenants_touched)

@@ -13,7 +13,9 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from platform_core import people
+from platform_core.authz import Action, Actor, PlatformEnforcer
 from platform_core.errors import Issue
+from platform_core.importing.access import ImportAccess
 from platform_core.importing.pipeline import FileSpec, run_import
 from platform_core.importing.report import ImportOptions, ImportReport
 from platform_core.models import Tenant
@@ -214,12 +216,15 @@ def _resolve(session: Session, tenant: Tenant, rows: list[PersonRow]) -> tuple[l
 
 
 def import_persons(session: Session, path: str | Path, tenant_code: str,
-                   options: ImportOptions | None = None) -> ImportReport:
+                   options: ImportOptions | None = None, *, actor: Actor,
+                   enforcer: PlatformEnforcer | None) -> ImportReport:
     """Validate every row of a persons file, then create or update the tenant's persons, their
     employers and the certificates they already hold (all in the caller's transaction)."""
     tenant = get_tenant(session, tenant_code)
+    access = ImportAccess(actor, enforcer, Action.PERSON_IMPORT)
+    access.require(tenant.code)
     spec: FileSpec[PersonRow] = FileSpec(
         kind="persons", known=HEADERS + OPTIONAL_HEADERS, required_columns=HEADERS,
         validate=validate_person_row, key=_key, key_field="身份证号码", key_label="身份证号码",
         row_number=lambda r: r.row, resolve=lambda s, rows: _resolve(s, tenant, rows), aliases=ALIASES)
-    return run_import(session, path, spec, options or ImportOptions())
+    return run_import(session, path, spec, options or ImportOptions(), access, lambda: [tenant.code])

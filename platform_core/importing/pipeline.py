@@ -8,7 +8,7 @@ rows' database-level issues plus a `Plan` that knows its counts before it writes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -16,6 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy.orm import Session
 
 from platform_core.errors import Issue, ValidationFailed
+from platform_core.importing.access import ImportAccess
 from platform_core.importing.reader import Table, read_table
 from platform_core.importing.report import ImportOptions, ImportReport, write_error_file
 
@@ -87,7 +88,8 @@ def duplicate_issues(keys: list[tuple[int, Hashable]], field: str, label: str) -
     return issues
 
 
-def run_import(session: Session, path: str | Path, spec: FileSpec[R], options: ImportOptions) -> ImportReport:
+def run_import(session: Session, path: str | Path, spec: FileSpec[R], options: ImportOptions,
+               access: ImportAccess, tenant_codes: Callable[[], Iterable[str]]) -> ImportReport:
     """Validate every row, then write in the caller's transaction (all valid rows or nothing)."""
     path = Path(path)
     report = ImportReport(file=str(path), kind=spec.kind, dry_run=options.dry_run)
@@ -132,6 +134,11 @@ def run_import(session: Session, path: str | Path, spec: FileSpec[R], options: I
     plan.apply(session)
     session.flush()
     report.written = report.valid > 0
+    if report.created or report.updated:
+        # One stamp per tenant the import wrote into, in the same transaction (R24).
+        access.stamp(session, path, tenant_codes(), {
+            "rows": report.rows, "created": report.created, "updated": report.updated,
+            "unchanged": report.unchanged, "invalid": report.invalid})
     if issues:
         report.error_file = str(write_error_file(path, table, issues))
     return report

@@ -16,7 +16,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from platform_core import people
+from platform_core.authz import Action, Actor, PlatformEnforcer
 from platform_core.errors import Issue
+from platform_core.importing.access import ImportAccess
 from platform_core.importing.pipeline import FileSpec, chunked, run_import
 from platform_core.importing.report import ImportOptions, ImportReport
 from platform_core.models import PublicSubjectPass, PublicTopic
@@ -119,13 +121,20 @@ def _existing(session: Session, person_ids: list[int]) -> dict[tuple[int, int], 
     return out
 
 
-def _resolve(session: Session, rows: list[PassRow], source: str) -> tuple[list[Issue], PassPlan]:
+def _resolve(session: Session, rows: list[PassRow], access: ImportAccess,
+             source: str) -> tuple[list[Issue], PassPlan]:
     plan = PassPlan(source)
     issues: list[Issue] = []
     persons = people.persons_by_id_number(session, [r.id_number for r in rows])
+    refused = access.refusals(session, [(r.row, r.id_number, persons[r.id_number].tenant_id)
+                                        for r in rows if r.id_number in persons])
+    issues.extend(refused)
+    refused_rows = {i.row for i in refused}
     topics = _topics(session, {r.topic for r in rows})
     existing = _existing(session, [p.id for p in persons.values()])
     for r in rows:
+        if r.row in refused_rows:
+            continue
         person = persons.get(r.id_number)
         topic = topics.get(r.topic)
         found: list[Issue] = []
@@ -161,12 +170,16 @@ def _resolve(session: Session, rows: list[PassRow], source: str) -> tuple[list[I
     return issues, plan
 
 
-def import_public_passes(session: Session, path: str | Path,
-                         options: ImportOptions | None = None) -> ImportReport:
-    """Validate every row of a passes file, then create or update passes by (person, topic)."""
+def import_public_passes(session: Session, path: str | Path, options: ImportOptions | None = None, *,
+                         actor: Actor, enforcer: PlatformEnforcer | None) -> ImportReport:
+    """Validate every row of a passes file, then create or update passes by (person, topic).
+
+    Each row's person must be in a tenant where the actor may import hours (`not_permitted`)."""
+    access = ImportAccess(actor, enforcer, Action.HOURS_IMPORT)
     source = f"import:{Path(path).name}"[:128]
     spec: FileSpec[PassRow] = FileSpec(
         kind="public_passes", known=HEADERS, required_columns=HEADERS, validate=validate_pass_row,
         key=_key, key_field="专题名称", key_label="同一人员的同一专题",
-        row_number=lambda r: r.row, resolve=lambda s, rows: _resolve(s, rows, source), aliases=ALIASES)
-    return run_import(session, path, spec, options or ImportOptions())
+        row_number=lambda r: r.row, resolve=lambda s, rows: _resolve(s, rows, access, source),
+        aliases=ALIASES)
+    return run_import(session, path, spec, options or ImportOptions(), access, access.tenants_touched)

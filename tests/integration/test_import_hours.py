@@ -10,11 +10,14 @@ from pathlib import Path
 import openpyxl
 from sqlalchemy import select
 
+from platform_core.authz import Actor
 from platform_core.importing import ImportOptions, import_hours, import_persons
 from platform_core.models import HourRecord, Person
 from platform_core.runtime import Runtime
 from platform_core.tenancy import get_tenant
 from platform_core.validation.idnumber import make
+
+AS_SYSTEM = {"actor": Actor.system("test"), "enforcer": None}
 
 PERSON_HEADER = ["姓名", "性别", "身份证号码", "学历", "专业名称", "资格名称", "资格时间", "手机号码",
                  "工作单位", "职称系列"]
@@ -37,12 +40,12 @@ def seed_persons(rt: Runtime, tmp_path: Path) -> None:
     ):
         path = write_csv(tmp_path / f"persons-{tenant}.csv", [PERSON_HEADER, row])
         with rt.transaction() as session:
-            assert import_persons(session, path, tenant).written
+            assert import_persons(session, path, tenant, **AS_SYSTEM).written
 
 
 def run(rt: Runtime, path: Path, **options: bool):
     with rt.transaction() as session:
-        return import_hours(session, path, ImportOptions(**options))
+        return import_hours(session, path, ImportOptions(**options), **AS_SYSTEM)
 
 
 def records(rt: Runtime) -> list[HourRecord]:

@@ -10,10 +10,13 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from platform_core.authz import Actor
 from platform_core.importing import ImportOptions, import_persons
 from platform_core.models import CECertificate, Organisation, Person
 from platform_core.runtime import Runtime
 from platform_core.validation.idnumber import make
+
+AS_SYSTEM = {"actor": Actor.system("test"), "enforcer": None}
 
 HEADER = ["序号", "工作单位", "姓名", "性别", "身份证号码", "学历", "专业名称", "资格名称", "资格时间",
           "手机号码", "职称系列", "证书编号"]
@@ -48,7 +51,7 @@ def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
 
 def run(rt: Runtime, path: Path, tenant: str = "340822", **options: bool):
     with rt.transaction() as session:
-        return import_persons(session, path, tenant, ImportOptions(**options))
+        return import_persons(session, path, tenant, ImportOptions(**options), **AS_SYSTEM)
 
 
 def count(rt: Runtime, model: type) -> int:

@@ -8,10 +8,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from platform_core.authz import Actor
 from platform_core.importing import ImportOptions, import_persons, import_public_passes
 from platform_core.models import PublicSubjectPass, PublicTopic
 from platform_core.runtime import Runtime
 from platform_core.validation.idnumber import make
+
+AS_SYSTEM = {"actor": Actor.system("test"), "enforcer": None}
 
 ID_A = make("340822", date(1985, 3, 2), 11)
 HEADER = ["身份证号码", "姓名", "专题名称", "合格日期", "合格证书编号"]
@@ -28,12 +31,13 @@ def seed(rt: Runtime, tmp_path: Path) -> None:
     rows = [["姓名", "性别", "身份证号码", "学历", "专业名称", "资格名称", "资格时间", "手机号码", "工作单位",
              "职称系列"], ["张三", "男", ID_A, "本科", "土木", "工程师", "2020-01-01", "", "某公司", "工程"]]
     with rt.transaction() as session:
-        assert import_persons(session, write_csv(tmp_path / "p.csv", rows), "340822").created == 1
+        report = import_persons(session, write_csv(tmp_path / "p.csv", rows), "340822", **AS_SYSTEM)
+        assert report.created == 1
 
 
 def run(rt: Runtime, path: Path, **options: bool):
     with rt.transaction() as session:
-        return import_public_passes(session, path, ImportOptions(**options))
+        return import_public_passes(session, path, ImportOptions(**options), **AS_SYSTEM)
 
 
 def passes(rt: Runtime) -> list[tuple[str, int, date, str | None]]:
