@@ -10,6 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from platform_core.authz.actions import Action
+from platform_core.authz.actors import Actor
+from platform_core.authz.enforcer import PlatformEnforcer
+from platform_core.authz.service import authorize
 from platform_core.errors import ConfigurationError, NotFound
 from platform_core.models import Organisation, OrgKind, Tenant, TenantKind
 from platform_core.requirements import DepartmentInfo, TenantInfo
@@ -91,8 +95,13 @@ def _apply(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
-def sync_tenants(session: Session, defs: TenantFile) -> SyncReport:
-    """Create or update tenants, their bureaus and the city's departments. Idempotent."""
+def sync_tenants(session: Session, defs: TenantFile, *, actor: Actor | None = None,
+                 enforcer: PlatformEnforcer | None = None) -> SyncReport:
+    """Create or update tenants, their bureaus and the city's departments. Idempotent.
+
+    ``actor`` defaults to the system actor (deployment); a change is stamped (R24)."""
+    actor = actor or Actor.system("setup")
+    authorize(enforcer, actor, Action.TENANT_MANAGE, defs.city_code or "340800")
     report = SyncReport()
     existing = {t.code: t for t in session.scalars(select(Tenant))}
     city: Tenant | None = None
@@ -121,6 +130,11 @@ def sync_tenants(session: Session, defs: TenantFile) -> SyncReport:
         assert city is not None
         _upsert_org(session, city, OrgKind.INDUSTRY_DEPARTMENT, dept.code, dept.name,
                     list(dept.series))
+    if report.created or report.updated:
+        from platform_core import audit  # audit depends on authz, which reads tenants
+
+        audit.stamp(session, actor, "tenant.sync", tenant_code=defs.city_code or None, object_type="tenants",
+                    object_id="all", after={"created": report.created, "updated": report.updated})
     return report
 
 
