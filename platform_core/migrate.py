@@ -30,3 +30,21 @@ def current_heads() -> list[str]:
     from alembic.script import ScriptDirectory
 
     return list(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def install(engine: Engine) -> bool:
+    """Upgrade the schema, then load the versioned default policy on a first install.
+
+    Returns True when the policy was loaded. Later policy changes go through `ceplat authz`;
+    an existing policy is never overwritten here.
+    """
+    from sqlalchemy.orm import Session
+
+    from platform_core.authz import adapter
+
+    upgrade(engine)
+    with Session(engine) as session, session.begin():
+        if any(rule[0] == "p" for rule in adapter.load_rules(session)):
+            return False
+        adapter.sync_policy(session)
+        return True

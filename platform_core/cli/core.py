@@ -33,8 +33,12 @@ plugins_app = typer.Typer(help="规则插件", no_args_is_help=True)
 def db_upgrade(ctx: typer.Context, revision: str = typer.Argument("heads")) -> None:
     """把数据库结构升级到最新版本（Alembic）。"""
     rt = runtime(ctx)
-    migrate.upgrade(rt.engine, revision)
-    console.print(f"数据库已升级到 {revision}")
+    if revision == "heads":
+        loaded = migrate.install(rt.engine)
+        console.print("数据库已升级到最新版本" + ("；已载入默认权限策略" if loaded else ""))
+    else:
+        migrate.upgrade(rt.engine, revision)
+        console.print(f"数据库已升级到 {revision}")
 
 
 @tenants_app.command("sync")

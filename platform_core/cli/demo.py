@@ -104,7 +104,7 @@ def demo(
     started = time.perf_counter()
     rt = runtime(ctx)
     _start_over(rt, fresh)
-    migrate.upgrade(rt.engine)
+    migrate.install(rt.engine)
     with _progress(json_out) as progress:
         seeding = progress.add_task("生成模拟数据", total=persons)
 
@@ -155,7 +155,7 @@ def _start_over(rt: Runtime, fresh: bool) -> None:
             delete_sqlite_file(path)
             err_console.print(f"已删除上次演示的数据库 {path}，重新生成")
         return
-    migrate.upgrade(rt.engine)
+    migrate.install(rt.engine)
     if has_persons(rt.engine):
         if not fresh:
             raise _not_empty()
