@@ -62,6 +62,11 @@ class PermissionDenied(CeplatError):
     http_status = 403
 
 
+class Unauthenticated(PermissionDenied):
+    code = "unauthenticated"
+    http_status = 401
+
+
 class Conflict(CeplatError):
     code = "conflict"
     exit_code = 2

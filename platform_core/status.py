@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from platform_core.authz import Action, Actor, PlatformEnforcer, authorize, mask_for, read_full_id
 from platform_core.authz.scoping import scope_applied
 from platform_core.evaluation import AnnualStatus, CycleStatus, evaluate_person_cycle, evaluate_person_year
-from platform_core.models import Person
+from platform_core.models import Person, Tenant
 from platform_core.people import get_person
 from platform_core.plugins import PluginHost
 from platform_core.profiles import person_view
@@ -61,3 +62,25 @@ def profile(session: Session, host: PluginHost, enforcer: PlatformEnforcer, acto
         view["id_number"] = mask_for(actor, person.id_number)  # masked in lists and plain views
     view["mobile"] = mask_for(actor, view["mobile"], enforcer=enforcer, tenant_code=tenant)
     return view
+
+
+def list_persons(session: Session, enforcer: PlatformEnforcer, actor: Actor, *,
+                 tenant_code: str | None = None, series: str | None = None, limit: int = 100,
+                 offset: int = 0) -> dict[str, Any]:
+    """A page of the persons `actor` may see. The scope filters the query itself (a forgotten
+    `where` cannot leak rows); ID and mobile numbers are masked in lists."""
+    if tenant_code:
+        authorize(enforcer, actor, Action.PERSON_READ, tenant_code)
+    with scope_applied(session, enforcer, actor):
+        where = []
+        if tenant_code:
+            where.append(Tenant.code == tenant_code)
+        if series:
+            where.append(Person.series == series)
+        join = (Tenant, Tenant.id == Person.tenant_id)
+        total = session.scalar(select(func.count(Person.id)).join(*join).where(*where))
+        rows = session.execute(select(Person, Tenant.code).join(*join).where(*where)
+                               .order_by(Person.id).limit(limit).offset(offset)).all()
+    return {"total": total, "limit": limit, "offset": offset, "persons": [
+        {"id_number": mask_for(actor, p.id_number), "name": p.name, "tenant": code, "series": p.series,
+         "qualification": p.qualification, "mobile": mask_for(actor, p.mobile)} for p, code in rows]}

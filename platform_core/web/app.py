@@ -6,6 +6,7 @@ with the stable code and the Chinese message.
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import AsyncGenerator
 from datetime import date
@@ -13,15 +14,20 @@ from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from platform_core import users
+from platform_core.authz import Actor
+from platform_core.authz.sync import PolicySync
 from platform_core.cli.output import to_json
-from platform_core.errors import CeplatError, ValidationFailed
+from platform_core.errors import CeplatError, Unauthenticated, ValidationFailed
+from platform_core.evaluation import parse_cycle
 from platform_core.models import Organisation, Tenant, Training
 from platform_core.reference import series_catalogue
 from platform_core.runtime import Runtime
+from platform_core.status import annual_status, cycle_status, list_persons, profile
 from platform_core.tenancy import get_tenant, list_tenants, tenant_info
 
 
@@ -92,8 +98,67 @@ def public_trainings(session: NamedDependency[Session]) -> str:
         f"<tbody>{body}</tbody></table></body></html>")
 
 
-def create_app(runtime: Runtime | None = None) -> Litestar:
+# -- authenticated API ---------------------------------------------------------------------
+
+
+def authenticate(request: Request[Any, Any, Any], session: NamedDependency[Session]) -> Actor:
+    """The actor behind `Authorization: Bearer <token>` (bases submitting in bulk) or HTTP Basic
+    (staff). No anonymous access past this point; every call acts for an explicit actor."""
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        who = users.authenticate_token(session, credentials)
+    elif scheme.lower() == "basic" and credentials:
+        try:
+            username, _, password = base64.b64decode(credentials).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise Unauthenticated("认证信息格式错误", code="bad_credentials") from exc
+        who = users.authenticate_password(session, username, password)
+    else:
+        raise Unauthenticated("请先登录（Authorization: Bearer 令牌 或 Basic 用户名密码）")
+    session.commit()  # token last-used time, password rehash
+    return who
+
+
+@get("/api/persons", sync_to_thread=False)
+def persons(session: NamedDependency[Session], runtime: NamedDependency[Runtime],
+            actor: NamedDependency[Actor], tenant: FromQuery[str | None] = None,
+            series: FromQuery[str | None] = None, limit: FromQuery[int] = 100,
+            offset: FromQuery[int] = 0) -> Response[Any]:
+    """Persons the actor may see (scoped in the query itself), numbers masked."""
+    return _json(list_persons(session, runtime.enforcer, actor, tenant_code=tenant, series=series,
+                              limit=min(max(limit, 1), 500), offset=max(offset, 0)))
+
+
+@get("/api/persons/{id_number:str}", sync_to_thread=False)
+def person(session: NamedDependency[Session], runtime: NamedDependency[Runtime],
+           actor: NamedDependency[Actor], id_number: FromPath[str]) -> Response[Any]:
+    return _json(profile(session, runtime.plugins, runtime.enforcer, actor, id_number,
+                         runtime.settings.city_code))
+
+
+@get("/api/persons/{id_number:str}/status", sync_to_thread=False)
+def person_status(session: NamedDependency[Session], runtime: NamedDependency[Runtime],
+                  actor: NamedDependency[Actor], id_number: FromPath[str], year: FromQuery[int | None] = None,
+                  cycle: FromQuery[str | None] = None) -> Response[Any]:
+    if (year is None) == (cycle is None):
+        raise ValidationFailed("请给出 year 或 cycle 之一", code="usage")
+    if cycle is not None:
+        first, last = parse_cycle(cycle)
+        result: Any = cycle_status(session, runtime.plugins, runtime.enforcer, actor, id_number, first, last,
+                                   runtime.settings.city_code)
+    else:
+        assert year is not None
+        result = annual_status(session, runtime.plugins, runtime.enforcer, actor, id_number, year,
+                               runtime.settings.city_code)
+    return _json(result.as_dict())
+
+
+def create_app(runtime: Runtime | None = None, *, policy_sync: bool = True) -> Litestar:
+    """The web app over `runtime`. ``policy_sync`` keeps the loaded policy fresh (a change
+    made by any process is enforced here within a second, or at once over Redis)."""
     rt = runtime or Runtime()
+    watcher: list[PolicySync] = []
 
     async def provide_session() -> AsyncGenerator[Session, None]:
         with rt.sessions() as session:
@@ -102,10 +167,21 @@ def create_app(runtime: Runtime | None = None) -> Litestar:
     def provide_runtime() -> Runtime:
         return rt
 
+    def start_policy_sync() -> None:
+        if policy_sync:
+            watcher.append(PolicySync(rt.enforcer, rt.sessions, redis_url=rt.settings.broker_url).start())
+
+    def shutdown() -> None:
+        for w in watcher:
+            w.stop()
+        rt.close()
+
     return Litestar(
-        route_handlers=[health, tenants, requirement, public_trainings],
+        route_handlers=[health, tenants, requirement, public_trainings, persons, person, person_status],
         dependencies={"session": Provide(provide_session),
-                      "runtime": Provide(provide_runtime, sync_to_thread=False)},
+                      "runtime": Provide(provide_runtime, sync_to_thread=False),
+                      "actor": Provide(authenticate, sync_to_thread=False)},
         exception_handlers={CeplatError: _problem},
-        on_shutdown=[rt.close],
+        on_startup=[start_policy_sync],
+        on_shutdown=[shutdown],
     )
