@@ -29,8 +29,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy platform_core plugins workers
 
-worker: $(STAMP)
-	$(BIN)/ceplat worker
+# A real worker needs a broker: the machine's Redis unless CEPLAT_BROKER_URL says otherwise.
+worker: $(STAMP) services
+	CEPLAT_BROKER_URL=$${CEPLAT_BROKER_URL:-redis://127.0.0.1:6379/0} $(BIN)/ceplat worker
 
 serve: $(STAMP)
 	$(BIN)/ceplat serve
