@@ -411,6 +411,7 @@ def bench_import(tmp_dir: str | Path, rows: int = 50_000, *, db_url: str | None 
     validating (pure functions) and in the database (COPY / executemany). ``db_url`` defaults to
     a fresh SQLite file in ``tmp_dir``; pass the bench PostgreSQL to measure there."""
     from platform_core.applications import file_application
+    from platform_core.authz.actors import Actor
     from platform_core.runtime import Runtime
     from platform_core.settings import Settings
 
@@ -429,7 +430,8 @@ def bench_import(tmp_dir: str | Path, rows: int = 50_000, *, db_url: str | None 
     try:
         started = time.perf_counter()
         with rt.transaction() as session:
-            report = file_application(session, path, base_code=BENCH_BASE, series="卫生", timings=timings)
+            report = file_application(session, path, base_code=BENCH_BASE, series="卫生", timings=timings,
+                                      actor=Actor.system("bench"), enforcer=None)
         seconds = time.perf_counter() - started
     finally:
         rt.close()

@@ -23,6 +23,8 @@ from typing import Any, cast
 from sqlalchemy import Table, any_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from platform_core import audit
+from platform_core.authz import Action, Actor, ObjectRef, PlatformEnforcer, authorize
 from platform_core.errors import Issue, NotFound, ValidationFailed
 from platform_core.importing.pipeline import duplicate_issues
 from platform_core.models import CECertificate, Organisation, OrgKind, Person, Tenant, utcnow
@@ -531,18 +533,23 @@ def _resolve(session: Session, applicants: list[Applicant]) -> tuple[dict[str, i
     return {k: v[0] for k, v in existing.items()}, issues
 
 
-def file_application(session: Session, path: str | Path, *, base_code: str, series: str,
-                     skip_invalid: bool = False, created_by: str = "", today: date | None = None,
-                     timings: dict[str, float] | None = None) -> ApplicationReport:
+def file_application(session: Session, path: str | Path, *, base_code: str, series: str, actor: Actor,
+                     enforcer: PlatformEnforcer | None, skip_invalid: bool = False,
+                     today: date | None = None, timings: dict[str, float] | None = None) -> ApplicationReport:
     """Read, validate and file an Attachment 3 sheet in the caller's transaction.
 
+    Only for an actor who may `number.apply` for this base (R19: bases file per series).
     Nothing is written while any row is bad, unless ``skip_invalid``: then the valid rows are
-    filed and the report lists the rest. New persons are created in the base's tenant.
-    ``timings`` receives the seconds spent reading, validating and in the database.
+    filed and the report lists the rest. New persons are created in the base's tenant; the
+    filing is stamped (R24). ``timings`` receives the seconds spent reading, validating and in
+    the database.
     """
     path = Path(path)
     clock = time.perf_counter()
     base = get_base(session, base_code)
+    base_tenant = session.scalar(select(Tenant.code).where(Tenant.id == base.tenant_id)) or ""
+    authorize(enforcer, actor, Action.NUMBER_APPLY, base_tenant,
+              ObjectRef(type="number_application", tenant_id=base.tenant_id, base_id=base.id, series=series))
     form = read_form(path)
     lap = time.perf_counter()
     checked = check_form(form, series, today=today)
@@ -572,7 +579,7 @@ def file_application(session: Session, path: str | Path, *, base_code: str, seri
         title=form_title(checked.series, checked.specialty),
         filing_unit=checked.form.filing_unit[:128] or base.name, contact=checked.form.contact[:64],
         phone=checked.form.phone[:32], filed_on=_filed_on(checked.form.date_text),
-        source_file=path.name[:255], created_by=created_by)
+        source_file=path.name[:255], created_by=actor.label)
     session.add(application)
     session.flush()
     new = [a for a in applicants if a.id_number not in existing]
@@ -589,6 +596,10 @@ def file_application(session: Session, path: str | Path, *, base_code: str, seri
     report.application_id = application.id
     report.persons_created = len(new)
     report.persons_linked = len(applicants) - len(new)
+    audit.stamp(session, actor, Action.NUMBER_APPLY, tenant_code=base_tenant,
+                object_type="number_application", object_id=application.id,
+                after={"base": base.code, "series": application.series, "rows": len(applicants),
+                       "persons_created": len(new), "file": path.name})
     if timings is not None:
         timings["database"] = time.perf_counter() - lap
     return report

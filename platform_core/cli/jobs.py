@@ -16,6 +16,7 @@ from platform_core import jobs, verification
 from platform_core.cli.context import JSON_OPTION, actor, runtime
 from platform_core.cli.output import console, emit_json
 from platform_core.errors import ConfigurationError, ValidationFailed
+from platform_core.queue import task_queue
 from platform_core.runtime import Runtime
 
 verify_app = typer.Typer(help="年度验证（市人社局终审，R16）", no_args_is_help=True)
@@ -26,18 +27,7 @@ STATUS_LABELS = {"pending": "排队中", "running": "进行中", "done": "已完
 
 def _enqueue(rt: Runtime, chunk_ids: list[int]) -> None:
     """Hand chunks to the workers, or with no broker run them here, on this runtime."""
-    from workers.app import bind_runtime, make_celery
-    from workers.verification import enqueue_chunks
-
-    app = make_celery(rt.settings)
-    if not rt.settings.eager:
-        enqueue_chunks(app, chunk_ids)
-        return
-    bind_runtime(rt)
-    try:
-        enqueue_chunks(app, chunk_ids)
-    finally:
-        bind_runtime(None)
+    task_queue(rt).enqueue_verification(chunk_ids)
 
 
 @verify_app.command("run")
@@ -167,15 +157,12 @@ def worker(
     hostname: str = typer.Option("ceplat@%h", "--hostname", "-n"),
 ) -> None:
     """启动 Celery 工作进程（需要 CEPLAT_BROKER_URL）。"""
-    from workers.app import VISIBILITY_TIMEOUT, make_celery
-
     rt = runtime(ctx)
     if rt.settings.eager:
         raise ConfigurationError("未配置 CEPLAT_BROKER_URL：任务在发起命令的进程内直接执行，无需启动 worker",
                                  code="no_broker")
-    app = make_celery(rt.settings, visibility_timeout=visibility_timeout or VISIBILITY_TIMEOUT)
-    app.worker_main(["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
-                     f"--hostname={hostname}", "--pool=prefork", "--without-gossip", "--without-mingle"])
+    task_queue(rt).run_worker(concurrency=concurrency, loglevel=loglevel,
+                              visibility_timeout=visibility_timeout, hostname=hostname)
 
 
 def register(app: typer.Typer) -> None:

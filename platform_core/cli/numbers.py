@@ -16,15 +16,10 @@ import typer
 from rich.table import Table
 
 from platform_core import applications
-from platform_core.authz.actions import Action
-from platform_core.authz.actors import Actor
-from platform_core.authz.enforcer import PlatformEnforcer
-from platform_core.authz.service import ObjectRef, authorize
-from platform_core.cli.context import JSON_OPTION, runtime
+from platform_core.cli.context import AS_USER_KEY, JSON_OPTION, actor, runtime
 from platform_core.cli.output import console, emit_json, err_console
 from platform_core.errors import CeplatError, Conflict, NotFound, PermissionDenied, ValidationFailed
-from platform_core.models import Tenant
-from platform_core.runtime import Runtime
+from platform_core.queue import task_queue
 from platform_core.validation import idnumber
 
 numbers_app = typer.Typer(help="继续教育证书编号：申请（附件3）、分配、导出", no_args_is_help=True)
@@ -47,22 +42,11 @@ def apply(
 ) -> None:
     """导入一份证书编号申请表（附件3）：校验每一行，全部有效（或 --skip-invalid）才建立申请。"""
     rt = runtime(ctx)
+    who = actor(ctx, user)
     with rt.sessions() as session:
-        actor = resolve_actor(rt, user)
-        found = applications.get_base(session, base)
-        if not actor.is_system:
-            tenant = session.get(Tenant, found.tenant_id)
-            assert tenant is not None
-            authorize(PlatformEnforcer.load(session), actor, Action.NUMBER_APPLY, tenant.code,
-                      ObjectRef(type="number_application", tenant_id=found.tenant_id, base_id=found.id,
-                                series=series))
-        if json_out:
-            report = applications.file_application(session, file, base_code=base, series=series,
-                                                   skip_invalid=skip_invalid, created_by=actor.label)
-        else:
-            with err_console.status("正在校验申请表……"):
-                report = applications.file_application(session, file, base_code=base, series=series,
-                                                       skip_invalid=skip_invalid, created_by=actor.label)
+        with err_console.status("正在校验申请表……") if not json_out else nullcontext():
+            report = applications.file_application(session, file, base_code=base, series=series, actor=who,
+                                                   enforcer=rt.enforcer, skip_invalid=skip_invalid)
         if report.written:
             session.commit()
         else:
@@ -98,14 +82,6 @@ def _print_report(report: applications.ApplicationReport) -> None:
         console.print("申请表中没有数据行")
 
 
-def resolve_actor(rt: Runtime, user: str | None) -> Actor:
-    if not user:
-        return Actor.system("cli")
-    from workers.numbers import resolve_actor as from_user
-
-    return from_user(rt, int(user) if user.isdigit() else user)
-
-
 def _raise(answer: dict[str, Any]) -> None:
     error = answer["error"]
     kinds: dict[str, type[CeplatError]] = {c.__name__: c for c in (PermissionDenied, NotFound, Conflict)}
@@ -122,15 +98,10 @@ def allocate(
 ) -> None:
     """分配证书编号（仅市专技办，R18）：已有编号者沿用（R20），新编号按系列、年度连续编排。"""
     rt = runtime(ctx)
-    from workers.app import bind_runtime, make_celery
-    from workers.numbers import allocate as task
-
-    make_celery(rt.settings)
-    if rt.settings.eager:
-        bind_runtime(rt)  # the in-process task uses this command's runtime
+    user = user or ctx.find_root().meta.get(AS_USER_KEY)
     who: int | str | None = (int(user) if user.isdigit() else user) if user else None
     with err_console.status("正在分配证书编号……") if not json_out else nullcontext():
-        answer = task.apply_async(args=[application_id, who]).get(timeout=WAIT_SECONDS)
+        answer = task_queue(rt).allocate_numbers(application_id, who, WAIT_SECONDS)
     if "error" in answer:
         _raise(answer)
     result = answer["result"]

@@ -42,4 +42,6 @@ def setup_actors(session: Session) -> dict[str, Actor]:
 
 def file_sheet(rt: Runtime, path: Path, series: str = "卫生", **kwargs: Any) -> ApplicationReport:
     with rt.transaction() as session:
+        kwargs.setdefault("actor", Actor.system("test"))
+        kwargs.setdefault("enforcer", None)
         return file_application(session, path, base_code=BASE, series=series, **kwargs)
