@@ -1,4 +1,6 @@
-"""CLI command: demo — seed a synthetic Anqing, evaluate everyone for 2023, print a table.
+"""CLI command: demo — seed a synthetic Anqing, run the city-wide 2023 verification job (the
+main bulk job, through the task queue: Celery in eager mode on the embedded default), print
+the per-tenant compliance table.
 
 Starting over (documented in docs/demo.md): the default database (the SQLite file under
 ``var/``) holding only a previous demo's synthetic persons is disposable, so a rerun
@@ -10,22 +12,20 @@ deleted, any other database loses its rows (the schema stays).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from sqlalchemy import select
 
-from platform_core import migrate
+from platform_core import jobs, migrate
+from platform_core.authz import Actor
 from platform_core.cli.context import JSON_OPTION, runtime
 from platform_core.cli.output import console, emit_json, err_console
+from platform_core.cli.reports import print_compliance
+from platform_core.compliance import ComplianceReport, compliance_report
 from platform_core.errors import ValidationFailed
-from platform_core.evaluation import AnnualStatus, evaluate_persons
-from platform_core.models import Person, Tenant
+from platform_core.queue import task_queue
 from platform_core.runtime import Runtime
 from platform_core.settings import Settings
 from platform_core.synthetic import Profile, SyntheticSummary, generate_city
@@ -36,63 +36,11 @@ from platform_core.synthetic.reset import (
     sqlite_path,
     wipe_rows,
 )
+from platform_core.verification import plan_verification
 
 YEAR = 2023
+DEMO_ACTOR = Actor.system("demo")
 YEARS = range(2019, YEAR + 1)
-EVAL_BATCH = 1000
-HEADERS = ("租户", "人数", "已完成", "未完成", "完成率", "公需缺", "专业缺", "被拒记录")
-
-
-@dataclass
-class TenantCompliance:
-    code: str
-    name: str
-    short_name: str | None = None
-    persons: int = 0
-    complete: int = 0
-    public_short: int = 0
-    professional_short: int = 0
-    refused_records: int = 0
-
-    @property
-    def incomplete(self) -> int:
-        return self.persons - self.complete
-
-    @property
-    def completion_rate(self) -> Decimal:
-        """Percent with one decimal; a Decimal so JSON keeps it exact."""
-        if not self.persons:
-            return Decimal("0.0")
-        return (Decimal(100 * self.complete) / self.persons).quantize(Decimal("0.1"))
-
-    def add(self, status: AnnualStatus) -> None:
-        self.persons += 1
-        self.complete += status.complete
-        self.public_short += status.public.missing > 0
-        self.professional_short += status.professional.missing > 0
-        # A record refused for several reasons is listed once per reason; count it once.
-        self.refused_records += len({(o.source, o.ref_id) for o in status.refused})
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "name": self.name, "short_name": self.short_name,
-                "persons": self.persons,
-                "complete": self.complete, "incomplete": self.incomplete,
-                "completion_rate": self.completion_rate, "public_short": self.public_short,
-                "professional_short": self.professional_short,
-                "refused_records": self.refused_records}
-
-
-def compliance_by_tenant(tenants: Iterable[Tenant], statuses: Iterable[AnnualStatus]) -> tuple[
-        list[TenantCompliance], TenantCompliance]:
-    """Per-tenant counts in the tenants' order, and the city-wide totals."""
-    rows = {t.code: TenantCompliance(t.code, t.name, t.short_name) for t in tenants}
-    total = TenantCompliance("total", "合计")
-    for status in statuses:
-        rows[status.tenant_code].add(status)
-        total.add(status)
-    return list(rows.values()), total
-
-
 def demo(
     ctx: typer.Context,
     persons: int = typer.Option(2400, "--persons", min=1, help="生成的专业技术人员人数"),
@@ -119,26 +67,26 @@ def demo(
         seed_seconds = time.perf_counter() - seed_start
 
         eval_start = time.perf_counter()
+        with rt.transaction() as session:
+            job = plan_verification(session, DEMO_ACTOR, YEAR, enforcer=rt.enforcer)
+            job_id, total_persons = job.id, job.total_items
+            chunk_ids = jobs.pending_chunk_ids(session, job.id)
+        verifying = progress.add_task(f"验证 {YEAR} 年度（任务 {job_id}）", total=total_persons)
+        queue = task_queue(rt)
+        for chunk_id in chunk_ids:  # one at a time, so the bar moves (eager: runs here)
+            queue.enqueue_verification([chunk_id])
+            with rt.read() as session:
+                progress.update(verifying, completed=jobs.progress(session, job_id).done_items)
         with rt.read() as session:
-            tenants = list(session.scalars(select(Tenant).order_by(Tenant.id)))
-            ids = list(session.scalars(select(Person.id).order_by(Person.id)))
-            evaluating = progress.add_task(f"评估 {YEAR} 年度", total=len(ids))
-            statuses: list[AnnualStatus] = []
-            for start in range(0, len(ids), EVAL_BATCH):
-                batch = ids[start:start + EVAL_BATCH]
-                statuses.extend(evaluate_persons(session, rt.plugins, batch, YEAR,
-                                                 rt.settings.city_code))
-                progress.update(evaluating, advance=len(batch))
-            rows, total = compliance_by_tenant(tenants, statuses)
+            report = compliance_report(session, rt.enforcer, DEMO_ACTOR, YEAR)
         eval_seconds = time.perf_counter() - eval_start
     elapsed = {"seed": _seconds(seed_seconds), "evaluate": _seconds(eval_seconds),
                "total": _seconds(time.perf_counter() - started)}
     if json_out:
-        emit_json({"year": YEAR, "seed": seed, "persons": summary.persons,
-                   "tenants": [r.as_dict() for r in rows], "totals": total.as_dict(),
-                   "seeded": summary.as_dict(), "elapsed_seconds": elapsed})
+        emit_json({"year": YEAR, "seed": seed, "persons": summary.persons, "job": job_id,
+                   **report.as_dict(), "seeded": summary.as_dict(), "elapsed_seconds": elapsed})
         return
-    _print_table(rows, total, summary, elapsed)
+    _print_table(report, summary, elapsed)
 
 
 def _start_over(rt: Runtime, fresh: bool) -> None:
@@ -186,22 +134,13 @@ EXAMPLES: Sequence[tuple[Profile, str, str]] = (
 )
 
 
-def _print_table(rows: list[TenantCompliance], total: TenantCompliance, summary: SyntheticSummary,
-                 elapsed: dict[str, Decimal]) -> None:
-    table = Table(title=f"安庆市专业技术人员继续教育 {YEAR} 年度完成情况（模拟数据）")
-    for i, header in enumerate(HEADERS):
-        table.add_column(header, justify="left" if i == 0 else "right")
-    for r in [*rows, total]:
-        table.add_row(r.short_name or r.name, str(r.persons), str(r.complete), str(r.incomplete),
-                      f"{r.completion_rate}%", str(r.public_short), str(r.professional_short),
-                      str(r.refused_records), style="bold" if r is total else None,
-                      end_section=r is rows[-1])
-    console.print(table)
+def _print_table(report: ComplianceReport, summary: SyntheticSummary, elapsed: dict[str, Decimal]) -> None:
+    print_compliance(report, title=f"安庆市专业技术人员继续教育 {YEAR} 年度完成情况（模拟数据）")
     console.print(
         f"生成 {summary.persons} 人、{len(summary.persons_by_series)} 个职称系列、"
         f"{summary.hour_records} 条学时记录、{summary.public_passes} 张公需科目合格证书、"
         f"{summary.trainings} 个培训班（{summary.trainings_unapproved} 个未获批准）；"
-        f"生成用时 {elapsed['seed']} 秒，评估用时 {elapsed['evaluate']} 秒，合计 {elapsed['total']} 秒")
+        f"生成用时 {elapsed['seed']} 秒，验证用时 {elapsed['evaluate']} 秒，合计 {elapsed['total']} 秒")
     console.print("可以查看的典型情形：")
     for profile, label, args in EXAMPLES:
         number = summary.examples.get(profile.value)
