@@ -26,8 +26,7 @@ class Settings:
     tenants_dir: Path = PROJECT_ROOT / "tenants"
     # The city whose code starts certificate numbers (R20) and owns the platform.
     city_code: str = "340800"
-    log_level: str = "INFO"
-    secret_key: str = "dev-only-secret-change-me"
+    log_level: str = "WARNING"
 
     @property
     def eager(self) -> bool:
@@ -52,8 +51,6 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         kwargs["city_code"] = env["CEPLAT_CITY_CODE"]
     if env.get("CEPLAT_LOG_LEVEL"):
         kwargs["log_level"] = env["CEPLAT_LOG_LEVEL"]
-    if env.get("CEPLAT_SECRET_KEY"):
-        kwargs["secret_key"] = env["CEPLAT_SECRET_KEY"]
     return Settings(**kwargs)  # type: ignore[arg-type]
 
 

@@ -38,7 +38,7 @@ def make_celery(settings: Settings, *, visibility_timeout: int = VISIBILITY_TIME
     app = Celery("ceplat", set_as_current=True)
     eager = settings.eager
     app.conf.update(
-        broker_url=settings.broker_url or "memory://",
+        broker_url=settings.broker_url or "memory://localhost/",
         result_backend=settings.result_backend if not eager else None,
         # Only ids, tenant codes and numbers travel: JSON, never pickle.
         task_serializer="json",

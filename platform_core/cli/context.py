@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from platform_core.authz.actors import Actor
@@ -13,7 +15,11 @@ from platform_core.users import resolve_actor
 def runtime(ctx: typer.Context) -> Runtime:
     root = ctx.find_root()
     if not isinstance(root.obj, Runtime):
-        root.obj = Runtime(settings=settings_from_env())
+        settings = settings_from_env()
+        # Application logs carry no personal data (ID and mobile numbers are masked at source).
+        logging.basicConfig(level=settings.log_level.upper(),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        root.obj = Runtime(settings=settings)
         root.call_on_close(root.obj.close)
     return root.obj
 
