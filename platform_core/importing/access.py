@@ -54,6 +54,7 @@ class ImportAccess:
 
     def stamp(self, session: Session, path: Path, tenant_codes: Iterable[str], after: dict[str, Any]) -> None:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        for code in sorted(set(tenant_codes)) or [None]:
+        codes: list[str | None] = [*sorted(set(tenant_codes))] or [None]
+        for code in codes:
             audit.stamp(session, self.actor, self.action, tenant_code=code, object_type="import",
                         object_id=digest, after={"file": path.name, **after})
