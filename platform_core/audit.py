@@ -37,8 +37,15 @@ _MOBILE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 _SENSITIVE_KEYS = ("id_number", "mobile", "身份证", "手机")
 
 
+def _mask_id(match: re.Match[str]) -> str:
+    # Only a real ID number (date and check digit valid) is masked: certificate numbers are
+    # 18 digits too and must stay readable in the stamps that prove their allocation.
+    text = match.group(0)
+    return idnumber.mask(text) if isinstance(idnumber.parse(text), idnumber.IdNumber) else text
+
+
 def _mask_text(value: str) -> str:
-    value = _ID_RE.sub(lambda m: idnumber.mask(m.group(0)), value)
+    value = _ID_RE.sub(_mask_id, value)
     return _MOBILE_RE.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[7:], value)
 
 

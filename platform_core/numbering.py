@@ -149,6 +149,23 @@ _PG_MARK_ROWS = text(
     "AS v(id, n, o) WHERE r.id = v.id")
 
 
+def _free_numbers(conn: Connection, fmt: NumberFormat, after_seq: int, count: int) -> list[tuple[int, str]]:
+    """The next ``count`` (seq, number) pairs after ``after_seq`` whose number nobody holds.
+
+    A number can already be held when it was imported with a person (recorded history from
+    before the platform): its sequence is in use, so it is skipped, never given twice (R20).
+    """
+    out: list[tuple[int, str]] = []
+    seq = after_seq
+    while len(out) < count:
+        candidates = [(s, fmt.number(s)) for s in range(seq + 1, seq + 1 + count - len(out))]
+        taken = set(conn.execute(select(certs.c.number)
+                                 .where(certs.c.number.in_([n for _, n in candidates]))).scalars())
+        out.extend((s, n) for s, n in candidates if n not in taken)
+        seq = candidates[-1][0]
+    return out
+
+
 @dataclass
 class BatchOutcome:
     allocated: int
@@ -170,19 +187,20 @@ def allocate_batch(conn: Connection, application_id: int, fmt: NumberFormat, ser
     if not todo:
         return None
     now = utcnow()
+    free = iter(_free_numbers(conn, fmt, last_seq, sum(1 for *_, existing, _t in todo if not existing)))
     seq = last_seq
     marks: list[dict[str, Any]] = []
     new_certs: list[dict[str, Any]] = []
     unnumbered: list[tuple[int, str]] = []
     first = last = None
-    kept = 0
+    kept = allocated = 0
     for row_id, person_id, cert_id, existing, tenant_id in todo:
         if existing:
             marks.append({"rid": row_id, "number": existing, "outcome": "kept"})
             kept += 1
             continue
-        seq += 1
-        number = fmt.number(seq)
+        seq, number = next(free)
+        allocated += 1
         first = first or number
         last = number
         marks.append({"rid": row_id, "number": number, "outcome": "allocated"})
@@ -219,7 +237,7 @@ def allocate_batch(conn: Connection, application_id: int, fmt: NumberFormat, ser
     if seq != last_seq:
         conn.execute(update(counters).where(counters.c.series == series, counters.c.year == fmt.year)
                      .values(last_seq=seq, updated_at=now))
-    return BatchOutcome(allocated=seq - last_seq, kept=kept, first=first, last=last)
+    return BatchOutcome(allocated=allocated, kept=kept, first=first, last=last)
 
 
 def _fix_year(runtime: Runtime, application_id: int, year: int) -> int:

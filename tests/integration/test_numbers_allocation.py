@@ -231,3 +231,22 @@ def test_numbers_cli_apply_allocate_show_export(city, actors, tmp_path) -> None:
                                        "--series", "卫生", "--json"], obj=city)
     assert refused_file.exit_code == 2
     assert json.loads(refused_file.stdout)["errors"][0]["code"] == "id_number_checksum"
+
+
+def test_r20_a_number_already_held_from_the_old_ledger_is_never_given_again(city, actors, tmp_path) -> None:
+    from tests import factories as f
+
+    held = f"34080004{YEAR}000002"  # imported history that happens to sit in this year's range
+    with city.transaction() as session:
+        old = f.person(session, "340822", "卫生")
+        session.add(CECertificate(person_id=old.id, tenant_id=old.tenant_id, number=held, series="卫生",
+                                  source="imported"))
+    application = filed(city, tmp_path, 3, start=40, name="after-import.xlsx")
+    result = allocate_application(city, application, actors["admin"], year=YEAR)
+    assert (result.allocated, result.status) == (3, "allocated")
+    numbers = [n for n, _ in numbers_of(city, application)]
+    assert numbers == [f"34080004{YEAR}{seq:06d}" for seq in (1, 3, 4)]
+    assert counter(city, "卫生") == 4  # every sequence up to 4 is held by exactly one person
+    with city.read() as session:
+        assert session.scalar(select(func.count()).select_from(CECertificate)
+                              .where(CECertificate.number.like(f"34080004{YEAR}%"))) == 4
