@@ -26,6 +26,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from platform_core.authz.actors import Actor
+from platform_core.authz.enforcer import PlatformEnforcer
 from platform_core.models import AuditStamp, utcnow
 from platform_core.validation import idnumber
 
@@ -38,10 +39,15 @@ _SENSITIVE_KEYS = ("id_number", "mobile", "身份证", "手机")
 
 
 def _mask_id(match: re.Match[str]) -> str:
-    # Only a real ID number (date and check digit valid) is masked: certificate numbers are
-    # 18 digits too and must stay readable in the stamps that prove their allocation.
+    # Anything with a real birth date is masked, a mistyped check digit too. Certificate
+    # numbers are 18 digits as well but hold series+year+sequence there ("19202300…": no such
+    # date), and must stay readable in the stamps that prove their allocation.
     text = match.group(0)
-    return idnumber.mask(text) if isinstance(idnumber.parse(text), idnumber.IdNumber) else text
+    try:
+        date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return text
+    return idnumber.mask(text)
 
 
 def _mask_text(value: str) -> str:
@@ -214,3 +220,24 @@ def stamp_dict(row: AuditStamp) -> dict[str, Any]:
         "object_id": row.object_id, "before": row.before, "after": row.after,
         "comment": row.comment, "prev_hash": row.prev_hash, "hash": row.hash,
     }
+
+
+def read_log(session: Session, enforcer: PlatformEnforcer | None, reader: Actor, *, city_code: str,
+             tenant: str | None = None, **filters: Any) -> list[AuditStamp]:
+    """`audit_log` for a reader: a tenant's stamps need `audit.read` there; without a tenant,
+    a city-wide reader sees every stamp and anyone else only their own tenant's."""
+    from platform_core.authz.service import authorize, is_allowed
+
+    if tenant is None and not is_allowed(enforcer, reader, "audit.read", city_code):
+        tenant = reader.tenant_code
+    authorize(enforcer, reader, "audit.read", tenant or city_code)
+    return audit_log(session, tenant=tenant, **filters)
+
+
+def verify_for(session: Session, enforcer: PlatformEnforcer | None, reader: Actor, *,
+               city_code: str) -> VerifyReport:
+    """`verify_chain`, for a reader allowed `audit.read` city-wide (the chain is one city-wide)."""
+    from platform_core.authz.service import authorize
+
+    authorize(enforcer, reader, "audit.read", city_code)
+    return verify_chain(session)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from platform_core.authz import Action, Actor, PlatformEnforcer, authorize
 from platform_core.errors import NotFound
 from platform_core.models import Job, JobChunk, utcnow
 
@@ -166,3 +167,10 @@ def progress(session: Session, job_id: int) -> JobProgress:
                        job.total_chunks, job.done_chunks, job.failed_chunks, job.total_items,
                        job.done_items, job.created_by, job.created_at, job.started_at,
                        job.finished_at, errors)
+
+
+def read_progress(session: Session, enforcer: PlatformEnforcer | None, reader: Actor, job_id: int, *,
+                  city_code: str) -> JobProgress:
+    """A job's progress, for those who run city-wide jobs (the city office, R16)."""
+    authorize(enforcer, reader, Action.BATCH_FINAL_VERIFY, city_code)
+    return progress(session, job_id)

@@ -55,6 +55,7 @@ from platform_core.people import persons_by_id_number
 from platform_core.plugins import PluginHost
 from platform_core.requirements import HourFacts, Requirement, SubjectKind, TenantInfo, Unit
 from platform_core.tenancy import get_tenant, tenant_info
+from platform_core.validation import idnumber
 
 log = logging.getLogger(__name__)
 
@@ -430,8 +431,8 @@ def person_ids_for(session: Session, id_numbers: Sequence[str]) -> list[int]:
     found = persons_by_id_number(session, id_numbers)
     unknown = sorted(set(id_numbers) - set(found))
     if unknown:
-        raise NotFound(f"找不到 {len(unknown)} 名专业技术人员：{'、'.join(unknown[:5])}",
-                       code="person_not_found")
+        shown = "、".join(idnumber.mask(n) for n in unknown[:5])
+        raise NotFound(f"找不到 {len(unknown)} 名专业技术人员：{shown}", code="person_not_found")
     return sorted(row.id for row in found.values())
 
 

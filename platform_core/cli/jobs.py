@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from platform_core import jobs, verification
+from platform_core import audit, jobs, verification
 from platform_core.cli.context import JSON_OPTION, actor, runtime
 from platform_core.cli.output import console, emit_json
 from platform_core.errors import ConfigurationError, ValidationFailed
@@ -120,7 +120,9 @@ def _print(p: jobs.JobProgress) -> None:
 def jobs_status(ctx: typer.Context, job_id: int = typer.Argument(..., help="任务编号"),
                 json_out: bool = JSON_OPTION) -> None:
     """查看后台任务的状态与进度。"""
-    state = _progress(runtime(ctx), job_id)
+    rt = runtime(ctx)
+    with rt.read() as session:
+        state = jobs.read_progress(session, rt.enforcer, actor(ctx), job_id, city_code=rt.settings.city_code)
     if json_out:
         emit_json(state.as_dict())
     else:
@@ -132,12 +134,15 @@ def jobs_resume(ctx: typer.Context, job_id: int = typer.Argument(..., help="任�
                 json_out: bool = JSON_OPTION) -> None:
     """重新投递任务中尚未完成的块（已完成的块不会重复写入）。"""
     rt = runtime(ctx)
+    who = actor(ctx)
     with rt.transaction() as session:
-        state = jobs.progress(session, job_id)
+        state = jobs.read_progress(session, rt.enforcer, who, job_id, city_code=rt.settings.city_code)
         if state.kind != verification.VERIFICATION:
             raise ValidationFailed(f"任务 {job_id} 不是验证任务（{state.kind}）", code="job_kind")
         jobs.mark_running(session, job_id)
         chunk_ids = jobs.pending_chunk_ids(session, job_id)
+        audit.stamp(session, who, "job.resume", object_type="job", object_id=job_id,
+                    after={"resent_chunks": len(chunk_ids)})
     _enqueue(rt, chunk_ids)
     final = _progress(rt, job_id)
     if json_out:

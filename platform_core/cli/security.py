@@ -14,12 +14,11 @@ from sqlalchemy.orm import Session
 from platform_core import audit, users
 from platform_core.authz import adapter
 from platform_core.authz.actions import ROLE_LABELS
-from platform_core.authz.actors import Actor
 from platform_core.authz.enforcer import PlatformEnforcer
 from platform_core.authz.explain import explain
 from platform_core.authz.service import ObjectRef
 from platform_core.authz.sync import configure_announcer
-from platform_core.cli.context import JSON_OPTION, runtime
+from platform_core.cli.context import JSON_OPTION, actor, runtime
 from platform_core.cli.output import console, emit_json
 from platform_core.errors import NotFound, ValidationFailed
 from platform_core.models import Organisation, Person, Training, User
@@ -32,7 +31,6 @@ audit_app = typer.Typer(help="审计记录（盖章留痕）", no_args_is_help=T
 authz_app = typer.Typer(help="权限策略", no_args_is_help=True)
 
 AUDIT_BROKEN_EXIT = 4
-CLI_ACTOR = Actor.system("cli")
 
 
 def _rt(ctx: typer.Context) -> Runtime:
@@ -62,8 +60,8 @@ def users_add(
         raise ValidationFailed("密码至少 8 位", code="weak_password")
     rt = _rt(ctx)
     with rt.transaction() as session:
-        user = users.add_user(session, None, CLI_ACTOR, username=username, role=role, tenant_code=tenant,
-                              org_code=org, display_name=name, password=password)
+        user = users.add_user(session, rt.enforcer, actor(ctx), username=username, role=role,
+                              tenant_code=tenant, org_code=org, display_name=name, password=password)
         out = {"username": user.username, "role": user.role, "tenant": tenant, "org": org}
     if json_out:
         emit_json(out)
@@ -94,8 +92,9 @@ def users_disable(ctx: typer.Context, username: str = typer.Argument(...),
                   comment: str = typer.Option("", "--comment", help="原因"),
                   json_out: bool = JSON_OPTION) -> None:
     """停用用户：撤销其全部角色，令牌随之失效。"""
-    with _rt(ctx).transaction() as session:
-        users.disable_user(session, None, CLI_ACTOR, username, comment)
+    rt = _rt(ctx)
+    with rt.transaction() as session:
+        users.disable_user(session, rt.enforcer, actor(ctx), username, comment)
     if json_out:
         emit_json({"username": username, "disabled": True})
     else:
@@ -108,8 +107,9 @@ def tokens_issue(ctx: typer.Context, username: str = typer.Argument(...),
                  label: str = typer.Option("", "--label", help="用途说明"),
                  json_out: bool = JSON_OPTION) -> None:
     """签发 API 令牌（只显示这一次）。"""
-    with _rt(ctx).transaction() as session:
-        issued = users.issue_token(session, None, CLI_ACTOR, username, days=days, label=label)
+    rt = _rt(ctx)
+    with rt.transaction() as session:
+        issued = users.issue_token(session, rt.enforcer, actor(ctx), username, days=days, label=label)
     if json_out:
         emit_json(issued.__dict__)
     else:
@@ -121,8 +121,9 @@ def tokens_issue(ctx: typer.Context, username: str = typer.Argument(...),
 def tokens_revoke(ctx: typer.Context, prefix: str = typer.Argument(..., help="令牌编号（前缀）"),
                   comment: str = typer.Option("", "--comment"), json_out: bool = JSON_OPTION) -> None:
     """吊销 API 令牌。"""
-    with _rt(ctx).transaction() as session:
-        row = users.revoke_token(session, None, CLI_ACTOR, prefix, comment)
+    rt = _rt(ctx)
+    with rt.transaction() as session:
+        row = users.revoke_token(session, rt.enforcer, actor(ctx), prefix, comment)
         revoked_at = row.revoked_at
     if json_out:
         emit_json({"prefix": prefix, "revoked_at": revoked_at})
@@ -133,8 +134,9 @@ def tokens_revoke(ctx: typer.Context, prefix: str = typer.Argument(..., help="�
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context, json_out: bool = JSON_OPTION) -> None:
     """逐条核验审计记录的哈希链；被改动、删除的记录会被指出（失败时退出码 4）。"""
-    with runtime(ctx).read() as session:
-        report = audit.verify_chain(session)
+    rt = runtime(ctx)
+    with rt.read() as session:
+        report = audit.verify_for(session, rt.enforcer, actor(ctx), city_code=rt.settings.city_code)
     if json_out:
         emit_json(report.as_dict())
     elif report.ok:
@@ -165,7 +167,7 @@ def _when(value: str | None, field: str) -> datetime | None:
 def audit_log(
     ctx: typer.Context,
     tenant: str | None = typer.Option(None, "--tenant"),
-    actor: str | None = typer.Option(None, "--actor", help="用户名（命令行操作为 system:cli）"),
+    by: str | None = typer.Option(None, "--actor", help="用户名（命令行操作为 system:cli）"),
     object: str | None = typer.Option(None, "--object", help="对象类型或 类型:编号，如 user:alice"),
     action: str | None = typer.Option(None, "--action"),
     since: str | None = typer.Option(None, "--since", help="起（含），UTC"),
@@ -174,9 +176,11 @@ def audit_log(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """按租户、操作人、对象、时间查询审计记录。"""
-    with runtime(ctx).read() as session:
-        rows = audit.audit_log(session, tenant=tenant, actor=actor, object=object, action=action,
-                               since=_when(since, "--since"), until=_when(until, "--until"), limit=limit)
+    rt = runtime(ctx)
+    with rt.read() as session:
+        rows = audit.read_log(session, rt.enforcer, actor(ctx), city_code=rt.settings.city_code,
+                              tenant=tenant, actor=by, object=object, action=action,
+                              since=_when(since, "--since"), until=_when(until, "--until"), limit=limit)
         stamps = [audit.stamp_dict(r) for r in rows]
     if json_out:
         emit_json({"stamps": stamps})
@@ -234,15 +238,15 @@ def authz_explain(
         row = session.scalar(select(User).where(User.username == user))
         if row is None:
             raise NotFound(f"找不到用户「{user}」", code="user_not_found")
-        actor = users.actor_for(session, row)
+        asked = users.actor_for(session, row)
         obj, label = _object(session, object) if object else (None, None)
-        result = explain(enforcer, actor, action, tenant, obj, label)
+        result = explain(enforcer, asked, action, tenant, obj, label)
     if json_out:
         emit_json(result.as_dict())
         return
     verdict = "[green]允许[/green]" if result.allowed else "[red]拒绝[/red]"
     console.print(f"{verdict} {result.message}")
-    console.print(f"  请求：{actor.subject}, {result.domain}, {action}"
+    console.print(f"  请求：{asked.subject}, {result.domain}, {action}"
                   + (f"，对象 {label}" if label else ""))
     for ln in result.decided_by:
         console.print(f"  依据：{ln}")
@@ -254,8 +258,9 @@ def authz_explain(
 @authz_app.command("sync")
 def authz_sync(ctx: typer.Context, json_out: bool = JSON_OPTION) -> None:
     """把仓库中的 policy.csv 载入数据库（只替换 p 行，用户角色不变）。"""
-    with _rt(ctx).transaction() as session:
-        result = adapter.sync_policy(session, actor=CLI_ACTOR)
+    rt = _rt(ctx)
+    with rt.transaction() as session:
+        result = adapter.sync_policy(session, actor=actor(ctx))
     if json_out:
         emit_json({"added": [list(r) for r in result.added], "removed": [list(r) for r in result.removed],
                    "version": result.version})

@@ -44,7 +44,7 @@ class ImportAccess:
                 self._allowed[tenant_id] = is_allowed(self.enforcer, self.actor, self.action,
                                                       self._codes[tenant_id])
             if not self._allowed[tenant_id]:
-                message = f"无权为 {idnumber.mask(id_number)}（属 {self._codes[tenant_id]}）导入记录"
+                message = f"无权为 {idnumber.mask(id_number)} 导入记录（该人员不属于您可导入的租户）"
                 issues.append(Issue("not_permitted", message, field="身份证号码", row=row, value=id_number,
                                     rule="R14/R15"))
         return issues

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from platform_core import people
@@ -159,7 +159,6 @@ def _changes(r: PersonRow, old: Row[Any], employer_id: int | None) -> dict[str, 
 def _resolve(session: Session, tenant: Tenant, rows: list[PersonRow]) -> tuple[list[Issue], PersonPlan]:
     plan = PersonPlan(tenant.id)
     issues: list[Issue] = []
-    tenant_names = {tid: name for tid, name in session.execute(select(Tenant.id, Tenant.name))}
     existing = people.persons_by_id_number(session, [r.id_number for r in rows])
     numbers = [r.certificate_number for r in rows if r.certificate_number]
     by_number = people.certificates_by_number(session, numbers)
@@ -177,8 +176,8 @@ def _resolve(session: Session, tenant: Tenant, rows: list[PersonRow]) -> tuple[l
         if old is not None and old.tenant_id != tenant.id:
             found.append(Issue(
                 "person_in_other_tenant",
-                f"身份证号码 {idnumber.mask(r.id_number)} 已登记在“{tenant_names.get(old.tenant_id, '?')}”，"
-                f"不能再导入到“{tenant.name}”（身份证号码全市唯一）",
+                f"身份证号码 {idnumber.mask(r.id_number)} 已登记在其他租户，不能再导入到“{tenant.name}”"
+                "（身份证号码全市唯一；如人员调动，请联系市专技办）",
                 field="身份证号码", row=r.row, value=r.id_number))
         own = by_person.get(old.id) if old is not None else None
         if r.certificate_number:
