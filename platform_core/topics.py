@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from platform_core.authz.actors import Actor
 from platform_core.models import PublicTopic
 
 TOPICS_FILE = Path(__file__).resolve().parent / "data" / "public_topics.toml"
@@ -35,8 +36,10 @@ def load_topics(path: Path = TOPICS_FILE) -> list[TopicDef]:
     return out
 
 
-def sync_topics(session: Session, topics: list[TopicDef]) -> int:
-    """Create or update topics by (year, name); returns how many changed. Idempotent."""
+def sync_topics(session: Session, topics: list[TopicDef], *, actor: Actor | None = None) -> int:
+    """Create or update topics by (year, name); returns how many changed. Idempotent.
+
+    Topic windows decide R6/R7, so a change is stamped (R24) as ``actor`` (default: system)."""
     existing = {(t.year, t.name): t for t in session.scalars(select(PublicTopic))}
     changed = 0
     for d in topics:
@@ -49,7 +52,32 @@ def sync_topics(session: Session, topics: list[TopicDef]) -> int:
             row.hours, row.window_start, row.window_end = d.hours, d.window_start, d.window_end
             changed += 1
     session.flush()
+    if changed:
+        from platform_core import audit  # audit depends on authz, which reads tenants
+
+        audit.stamp(session, actor or Actor.system("setup"), "topic.sync", object_type="public_topics",
+                    object_id="all", after={"changed": changed, "years": sorted({t.year for t in topics})})
     return changed
+
+
+def find_topics(session: Session, name: str) -> list[PublicTopic]:
+    """Every year's topic of this name, newest first (a name may recur across years)."""
+    return list(session.scalars(select(PublicTopic).where(PublicTopic.name == name.strip())
+                                .order_by(PublicTopic.year.desc())))
+
+
+def topic_for_pass(topics: list[PublicTopic], passed_on: date) -> PublicTopic | None:
+    """The topic a pass belongs to: the one whose window holds its date (where two windows
+    overlap — January to March — the one closing first, as the catch-up period exists for it),
+    else the newest one started by then (the evaluation then refuses it for lateness, R6/R7),
+    else the oldest."""
+    if not topics:
+        return None
+    for topic in sorted(topics, key=lambda t: t.window_end):
+        if topic.window_start <= passed_on <= topic.window_end:
+            return topic
+    started = [t for t in topics if t.window_start <= passed_on]
+    return started[0] if started else topics[-1]
 
 
 def find_topic(session: Session, name: str, year: int | None = None) -> PublicTopic | None:

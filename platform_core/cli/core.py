@@ -47,9 +47,10 @@ def tenants_sync(ctx: typer.Context, json_out: bool = JSON_OPTION) -> None:
     rt = runtime(ctx)
     defs = load_tenant_files(rt.settings.tenants_dir)
     with rt.transaction() as session:
-        report = sync_tenants(session, defs)
+        who = actor(ctx)
+        report = sync_tenants(session, defs, actor=who, enforcer=rt.enforcer)
         # Public topics are reference data every tenant shares; they travel with the tenants.
-        sync_topics(session, load_topics())
+        sync_topics(session, load_topics(), actor=who)
     if json_out:
         emit_json({"created": report.created, "updated": report.updated,
                    "unchanged": report.unchanged})

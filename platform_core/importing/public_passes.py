@@ -22,7 +22,7 @@ from platform_core.importing.access import ImportAccess
 from platform_core.importing.pipeline import FileSpec, chunked, run_import
 from platform_core.importing.report import ImportOptions, ImportReport
 from platform_core.models import PublicSubjectPass, PublicTopic
-from platform_core.topics import find_topic
+from platform_core.topics import find_topics, topic_for_pass
 from platform_core.validation import fields as f
 from platform_core.validation import idnumber
 
@@ -101,13 +101,14 @@ class PassPlan:
             session.execute(update(PublicSubjectPass), self.updates)
 
 
-def _topics(session: Session, names: set[str]) -> dict[str, PublicTopic]:
-    """One lookup per distinct topic name in the file (a file names a handful)."""
-    out: dict[str, PublicTopic] = {}
+def _topics(session: Session, names: set[str]) -> dict[str, list[PublicTopic]]:
+    """One lookup per distinct topic name in the file (a file names a handful); every year's
+    topic of that name, so each pass can take the one its date belongs to."""
+    out: dict[str, list[PublicTopic]] = {}
     for name in names:
-        topic = find_topic(session, name) or find_topic(session, name.translate(_PUNCTUATION))
-        if topic is not None:
-            out[name] = topic
+        topics = find_topics(session, name) or find_topics(session, name.translate(_PUNCTUATION))
+        if topics:
+            out[name] = topics
     return out
 
 
@@ -136,7 +137,7 @@ def _resolve(session: Session, rows: list[PassRow], access: ImportAccess,
         if r.row in refused_rows:
             continue
         person = persons.get(r.id_number)
-        topic = topics.get(r.topic)
+        topic = topic_for_pass(topics.get(r.topic, []), r.passed_on)
         found: list[Issue] = []
         if person is None:
             found.append(Issue("person_not_found",

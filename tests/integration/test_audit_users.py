@@ -34,7 +34,8 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 
 def stamps(rt: Runtime) -> list[tuple[str, str, str]]:
     with rt.read() as s:
-        rows = s.scalars(select(AuditStamp).where(AuditStamp.action != "tenant.sync").order_by(AuditStamp.id))
+        rows = s.scalars(select(AuditStamp).where(AuditStamp.action.not_in(["tenant.sync", "topic.sync"]))
+                         .order_by(AuditStamp.id))
         return [(r.action, r.object_type, r.object_id) for r in rows]
 
 
@@ -181,7 +182,7 @@ def test_cli_users_tokens_explain(city: Runtime, monkeypatch: pytest.MonkeyPatch
                         "--tenant", "340822", "--no-password", "--json")
     assert code == 2 and out["error"]["code"] == "role_needs_city_tenant"
     code, out = run_cli(monkeypatch, capsys, url, "audit", "verify", "--json")
-    # tenant sync, policy sync, add, issue, revoke, disable
-    assert code == 0 and out["ok"] and out["checked"] == 6
+    # tenant sync, topic sync, policy sync, add, issue, revoke, disable
+    assert code == 0 and out["ok"] and out["checked"] == 7
     with city.read() as s:
         assert s.scalar(select(ApiToken.revoked_at)) is not None
