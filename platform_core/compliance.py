@@ -12,7 +12,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from platform_core.authz import Action, Actor, PlatformEnforcer, authorize
-from platform_core.models import Tenant
+from platform_core.authz.service import constraints_for
+from platform_core.models import Person, Tenant
 from platform_core.models.jobs import AnnualStatusRow
 
 HEADERS = ("租户", "人数", "已完成", "未完成", "完成率", "公需缺", "专业缺", "被拒记录")
@@ -77,13 +78,20 @@ def compliance_report(session: Session, enforcer: PlatformEnforcer | None, actor
     for t in tenants:
         authorize(enforcer, actor, Action.REPORT_EXPORT, t.code)
     s = AnnualStatusRow
+    # An employer's HR sees its own staff, an industry department its own series (R17, R15).
+    rules = constraints_for(actor)
+    narrow = []
+    if rules.employer_id is not None:
+        narrow.append(s.person_id.in_(select(Person.id).where(Person.employer_id == rules.employer_id)))
+    if rules.series is not None:
+        narrow.append(s.series.in_(rules.series))
     counts = {row.tenant_id: row for row in session.execute(
         select(s.tenant_id, func.count().label("persons"),
                func.sum(case((s.complete, 1), else_=0)).label("complete"),
                func.sum(case((s.public_missing > 0, 1), else_=0)).label("public_short"),
                func.sum(case((s.professional_missing > 0, 1), else_=0)).label("professional_short"),
                func.sum(s.refused).label("refused"))
-        .where(s.year == year, s.tenant_id.in_([t.id for t in tenants])).group_by(s.tenant_id))}
+        .where(s.year == year, s.tenant_id.in_([t.id for t in tenants]), *narrow).group_by(s.tenant_id))}
     rows = []
     for t in tenants:
         c = counts.get(t.id)

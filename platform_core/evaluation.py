@@ -367,11 +367,14 @@ class CycleStatus:
 
 
 def _cycle_required(parts: Sequence[PartRequirement]) -> Decimal:
-    """Sum of annual minima, or the fixed cycle's total pro rata where a plugin sets one."""
-    last = parts[-1]
-    if last.cycle_years and last.cycle_total is not None:
-        return (last.cycle_total * len(parts) / last.cycle_years).quantize(CENT)
-    return sum((p.minimum for p in parts), ZERO)
+    """What the cycle asks: each year's share, by the rule in force that year (R3) — its annual
+    minimum, or its fixed cycle's total pro rata where a plugin sets one (school teachers)."""
+    def share(p: PartRequirement) -> Decimal:
+        if p.cycle_years and p.cycle_total is not None:
+            return p.cycle_total / p.cycle_years
+        return p.minimum
+
+    return sum((share(p) for p in parts), ZERO).quantize(CENT)
 
 
 def assess_cycle(facts: PersonFacts, first_year: int, last_year: int, host: PluginHost) -> CycleStatus:

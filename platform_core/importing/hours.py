@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +86,7 @@ def _amount(cells: Mapping[str, Any], row: int) -> tuple[Decimal, str] | Issue:
     return amount if isinstance(amount, Issue) else (amount, AMOUNT_HEADERS[header])
 
 
-@lru_cache(maxsize=200_000)
 def _parse_id(text: str) -> idnumber.IdNumber | Issue:
-    # An hours file repeats each person many times: parse each number once.
     return idnumber.parse(text)
 
 

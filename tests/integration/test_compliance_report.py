@@ -29,6 +29,10 @@ def verified(city):
         f.hours(s, short, 2023, "public", 30)
         users.add_user(s, None, SYSTEM, username="hn", role="county_reviewer", tenant_code="340822",
                        org_code="BUREAU-340822")
+        users.add_user(s, None, SYSTEM, username="wjw", role="industry_reviewer", tenant_code="340800",
+                       org_code="AQ-WJW")
+        f.person(s, "340802", "卫生")
+        f.person(s, "340802", "工程")
         job = plan_verification(s, SYSTEM, 2023)
     run_job_inline(city.sessions, city.plugins, job.id)
     return city
@@ -43,12 +47,12 @@ def test_r23_counts_by_tenant_come_from_the_verified_statuses(verified, tmp_path
     assert (hn.persons, hn.complete, hn.public_short, hn.professional_short) == (2, 1, 1, 1)
     assert (tc.persons, tc.complete, tc.public_short, tc.professional_short) == (1, 0, 0, 1)
     assert str(hn.completion_rate) == "50.0"
-    assert (report.total.persons, report.total.complete) == (3, 1)
+    assert (report.total.persons, report.total.complete) == (5, 1)
     path = write_xlsx(report, tmp_path / "c.xlsx")
     ws = openpyxl.load_workbook(path).active
     assert ws["A1"].value.startswith("安庆市专业技术人员继续教育 2023")
     assert [c.value for c in ws[2]][:3] == ["租户", "人数", "已完成"]
-    assert ws.cell(ws.max_row, 1).value == "合计" and ws.cell(ws.max_row, 2).value == 3
+    assert ws.cell(ws.max_row, 1).value == "合计" and ws.cell(ws.max_row, 2).value == 5
     assert ws.page_setup.orientation == "landscape"
 
 
@@ -62,3 +66,10 @@ def test_r17_a_county_bureau_reports_only_its_own_county(verified) -> None:
             compliance_report(s, enforcer, hn, 2023, ["340881"])
         with pytest.raises(PermissionDenied):
             compliance_report(s, enforcer, hn, 2023)
+
+
+def test_r15_an_industry_department_counts_only_its_own_series(verified) -> None:
+    with verified.read() as s:
+        wjw = resolve_actor(s, "wjw")
+        report = compliance_report(s, PlatformEnforcer.load(s), wjw, 2023, ["340802"])
+    assert [(t.code, t.persons) for t in report.tenants] == [("340802", 1)]  # the nurse, not the engineer
