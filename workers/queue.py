@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery import Celery
+
 from platform_core.runtime import Runtime
 from workers.app import VISIBILITY_TIMEOUT, bind_runtime, make_celery
 from workers.numbers import allocate
@@ -13,9 +15,17 @@ from workers.verification import enqueue_chunks
 class CeleryQueue:
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
+        self._app: Celery | None = None
+
+    @property
+    def app(self) -> Celery:
+        """One Celery app per queue (per Runtime), built on first use."""
+        if self._app is None:
+            self._app = make_celery(self.runtime.settings)
+        return self._app
 
     def enqueue_verification(self, chunk_ids: list[int]) -> None:
-        app = make_celery(self.runtime.settings)
+        app = self.app
         if not self.runtime.settings.eager:
             enqueue_chunks(app, chunk_ids)
             return
@@ -26,7 +36,7 @@ class CeleryQueue:
             bind_runtime(None)
 
     def allocate_numbers(self, application_id: int, user: int | str | None, timeout: float) -> dict[str, Any]:
-        make_celery(self.runtime.settings)
+        self.app  # noqa: B018 - the task binds to the app built for these settings
         eager = self.runtime.settings.eager
         if eager:
             bind_runtime(self.runtime)
