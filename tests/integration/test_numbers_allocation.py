@@ -250,3 +250,16 @@ def test_r20_a_number_already_held_from_the_old_ledger_is_never_given_again(city
     with city.read() as session:
         assert session.scalar(select(func.count()).select_from(CECertificate)
                               .where(CECertificate.number.like(f"34080004{YEAR}%"))) == 4
+
+
+def test_r19_cells_with_tabs_newlines_and_backslashes_are_stored_exactly(city, actors, tmp_path) -> None:
+    rows = applicant_rows(2, start=60)
+    rows[0][1] = "安庆\\市\t第一\n人民医院"  # 工作单位 as pasted from another system
+    rows[1][6] = "临床\\医学\n（专升本）"  # 专业名称
+    report = file_sheet(city, write_application(tmp_path / "odd.xlsx", rows))
+    assert report.written, report.errors
+    with city.read() as session:
+        stored = session.execute(select(NumberApplicationRow.employer_name, NumberApplicationRow.major)
+                                 .where(NumberApplicationRow.application_id == report.application_id)
+                                 .order_by(NumberApplicationRow.row_no)).all()
+    assert stored[0][0] == rows[0][1] and stored[1][1] == rows[1][6]
