@@ -29,7 +29,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from platform_core import audit
-from platform_core.authz import Action, Actor, ObjectRef, PlatformEnforcer, authorize
+from platform_core.authz import Action, Actor, ObjectRef, PlatformEnforcer, authorize, is_allowed
 from platform_core.errors import Issue, NotFound, ValidationFailed
 from platform_core.importing.pipeline import duplicate_issues
 from platform_core.models import CECertificate, Organisation, OrgKind, Person, Tenant, utcnow
@@ -639,9 +639,10 @@ def _resolve(session: Session, applicants: list[Applicant]) -> tuple[dict[str, i
     for a in applicants:
         known = existing.get(a.id_number)
         if known and known[1] != a.name:
+            # The registered name is not repeated: a base must not learn names by probing numbers.
             issues.append(Issue("person_name_mismatch",
-                                f"身份证号码 {idnumber.mask(a.id_number)} 已登记的姓名为“{known[1]}”，"
-                                f"与“{a.name}”不一致", field="姓名", row=a.row, value=a.name))
+                                f"姓名“{a.name}”与身份证号码 {idnumber.mask(a.id_number)} 已登记的姓名不一致",
+                                field="姓名", row=a.row, value=a.name))
         if a.certificate_number and (not known or numbers.get(known[0]) != a.certificate_number):
             # R20: only a renewal may write a number here, and it must be the person's own.
             issues.append(Issue("number_prefilled",
@@ -889,8 +890,23 @@ class ApplicationView:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def application_view(session: Session, application_id: int) -> ApplicationView:
-    a = get_application(session, application_id)
+def readable_application(session: Session, enforcer: PlatformEnforcer | None, actor: Actor,
+                         application_id: int) -> NumberApplication:
+    """The application, if `actor` may see it: the filing base (its own), the bureau keeping the
+    ledger of that tenant (R19), the city office. NotFound for anyone else (no existence leak)."""
+    application = get_application(session, application_id)
+    tenant_code = session.scalar(select(Tenant.code).where(Tenant.id == application.tenant_id)) or ""
+    obj = ObjectRef(type="number_application", tenant_id=application.tenant_id, base_id=application.base_id,
+                    series=application.series)
+    if any(is_allowed(enforcer, actor, action, tenant_code, obj)
+           for action in (Action.REPORT_EXPORT, Action.NUMBER_APPLY, Action.NUMBER_ALLOCATE)):
+        return application
+    raise NotFound(f"找不到编号申请 {application_id}", code="application_not_found")
+
+
+def application_view(session: Session, application_id: int, *, actor: Actor,
+                     enforcer: PlatformEnforcer | None) -> ApplicationView:
+    a = readable_application(session, enforcer, actor, application_id)
     rows = application_rows(session, application_id)
     base = session.get(Organisation, a.base_id)
     tenant = session.get(Tenant, a.tenant_id)
@@ -907,11 +923,17 @@ def application_view(session: Session, application_id: int) -> ApplicationView:
 COLUMN_WIDTHS = (6, 26, 10, 6, 21, 11, 16, 14, 12, 14, 22)
 
 
-def export_application(session: Session, application_id: int, path: str | Path) -> Path:
-    """Write the application back as the Attachment 3 sheet with 证书编号 filled (the ledger copy)."""
-    application = get_application(session, application_id)
+def export_application(session: Session, application_id: int, path: str | Path, *, actor: Actor,
+                       enforcer: PlatformEnforcer | None) -> Path:
+    """Write the application back as the Attachment 3 sheet with 证书编号 filled (the ledger copy).
+
+    The sheet carries full ID and mobile numbers, as the form does: the export is stamped (R24)."""
+    application = readable_application(session, enforcer, actor, application_id)
     rows = application_rows(session, application_id)
     filed = application.filed_on
+    audit.stamp(session, actor, "number.export", tenant_code=session.scalar(
+        select(Tenant.code).where(Tenant.id == application.tenant_id)), object_type="number_application",
+        object_id=application.id, after={"rows": len(rows), "file": Path(path).name})
     return write_form_sheet(
         path, title=application.title or form_title(series_catalogue().get(application.series),
                                                     application.specialty),

@@ -123,9 +123,11 @@ def export(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """导出填好证书编号的附件3（供属地人社部门/行业主管部门台账）。"""
-    with runtime(ctx).read() as session:
-        path = applications.export_application(session, application_id, file)
-        view = applications.application_view(session, application_id)
+    rt = runtime(ctx)
+    who = actor(ctx)
+    with rt.transaction() as session:
+        path = applications.export_application(session, application_id, file, actor=who, enforcer=rt.enforcer)
+        view = applications.application_view(session, application_id, actor=who, enforcer=rt.enforcer)
     if json_out:
         emit_json({"application_id": application_id, "file": str(path), "rows": view.rows,
                    "pending": view.pending})
@@ -141,8 +143,9 @@ def show(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """查看一份证书编号申请及其各行的编号。"""
-    with runtime(ctx).read() as session:
-        view = applications.application_view(session, application_id)
+    rt = runtime(ctx)
+    with rt.read() as session:
+        view = applications.application_view(session, application_id, actor=actor(ctx), enforcer=rt.enforcer)
         lines = applications.application_rows(session, application_id)
     rows: list[dict[str, Any]] = [
         {"row": r.row_no, "name": r.name, "id_number": idnumber.mask(r.id_number),

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from platform_core.applications import check_form, read_form
 from platform_core.authz.actors import Actor
+from platform_core.authz.enforcer import PlatformEnforcer
 from platform_core.errors import PermissionDenied
 from platform_core.models import AuditStamp, CECertificate, Person, Tenant
 from platform_core.models.numbering import NumberApplication, NumberApplicationRow, NumberCounter
@@ -180,7 +181,8 @@ def test_r19_export_is_the_same_form_with_numbers_filled(city, actors, tmp_path)
     from platform_core.applications import export_application
 
     with city.read() as session:
-        path = export_application(session, application, tmp_path / "ledger.xlsx")
+        path = export_application(session, application, tmp_path / "ledger.xlsx", actor=actors["county"],
+                                  enforcer=PlatformEnforcer.load(session))
     form = read_form(path)
     assert form.title is not None and form.title.series == "工程"
     assert form.filing_unit == "安庆市继续教育基地" and form.header_row == 3 and len(form.notes) == 5
@@ -263,3 +265,21 @@ def test_r19_cells_with_tabs_newlines_and_backslashes_are_stored_exactly(city, a
                                  .where(NumberApplicationRow.application_id == report.application_id)
                                  .order_by(NumberApplicationRow.row_no)).all()
     assert stored[0][0] == rows[0][1] and stored[1][1] == rows[1][6]
+
+
+def test_r19_an_application_is_seen_by_its_base_its_bureau_and_the_city_only(city, actors, tmp_path) -> None:
+    from platform_core.applications import application_view
+    from platform_core.errors import NotFound
+    from platform_core.users import actor_for, add_user
+
+    application = filed(city, tmp_path, 2, start=70, name="seen.xlsx")
+    with city.transaction() as session:
+        tc = add_user(session, None, Actor.system("test"), username="tc-reviewer", role="county_reviewer",
+                      tenant_code="340881")
+        tc_actor = actor_for(session, tc)
+    with city.read() as session:
+        enforcer = PlatformEnforcer.load(session)
+        for who in ("base", "county", "admin"):
+            assert application_view(session, application, actor=actors[who], enforcer=enforcer).rows == 2
+        with pytest.raises(NotFound):
+            application_view(session, application, actor=tc_actor, enforcer=enforcer)
