@@ -18,11 +18,11 @@ pytestmark = [pytest.mark.bench, pytest.mark.worker, pytest.mark.postgres, pytes
 SUFFIX = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def test_bench_runner_measures_verification_against_its_floor(tmp_path: Path) -> None:
+def test_bench_runner_measures_every_section_against_its_floor(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     proc = subprocess.run(
         [sys.executable, "-m", "bench.run", "--persons", "3000", "--database", f"ceplat_bench_test_{SUFFIX}",
-         "--redis-db", "14", "--chunk-size", "500", "--skip-numbers", "--results", str(results)],
+         "--redis-db", "14", "--chunk-size", "500", "--results", str(results)],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = json.loads(results.read_text(encoding="utf-8"))
@@ -33,4 +33,8 @@ def test_bench_runner_measures_verification_against_its_floor(tmp_path: Path) ->
     assert figures["verification agrees with floor"]["value"] == 0
     assert 0 < figures["worker peak RSS (max process)"]["value"] < 500
     assert report["details"]["data"]["persons"] == 3000
+    # (b) numbering with 1 and 4 real workers: no duplicate, no gap; (c) the Attachment 3 import.
+    assert figures["numbering duplicates + gaps"]["value"] == 0
+    assert figures["numbering (4 workers)"]["value"] > 0 and figures["numbering (1 worker)"]["value"] > 0
+    assert figures["Attachment 3 import"]["value"] > 0
     assert "ce-platform benchmark" in proc.stdout
