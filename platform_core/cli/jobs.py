@@ -6,6 +6,7 @@ chunks are handed to Celery (or, with no broker configured, run here eagerly).
 
 from __future__ import annotations
 
+import logging
 import time
 
 import typer
@@ -166,6 +167,8 @@ def worker(
     if rt.settings.eager:
         raise ConfigurationError("未配置 CEPLAT_BROKER_URL：任务在发起命令的进程内直接执行，无需启动 worker",
                                  code="no_broker")
+    # Celery sets up the worker's own logging (process names, task ids); drop the CLI's.
+    logging.getLogger().handlers.clear()
     task_queue(rt).run_worker(concurrency=concurrency, loglevel=loglevel,
                               visibility_timeout=visibility_timeout, hostname=hostname)
 
