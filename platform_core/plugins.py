@@ -43,6 +43,14 @@ class PluginHost:
 
     def __init__(self, pm: pluggy.PluginManager):
         self._pm = pm
+        # The host calls implementations itself (to know who decided), so wrappers would be
+        # called as if they were answers: refuse them rather than misbehave.
+        for caller in pm.hook.__dict__.values():
+            for impl in getattr(caller, "get_hookimpls", list)():
+                if impl.hookwrapper or impl.wrapper:
+                    raise ConfigurationError(
+                        f"插件 {impl.plugin_name} 的 {caller.name} 是包装器，本平台不支持",
+                        code="plugin_wrapper_unsupported")
         self._infos: dict[str, PluginInfo] = {}
         for plugin in pm.get_plugins():
             name = pm.get_name(plugin) or ""

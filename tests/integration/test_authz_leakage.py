@@ -141,6 +141,8 @@ def test_no_tenant_owned_row_leaks(city: Runtime, world: World, username: str, v
         for model in tenant_owned_models():
             rows = s.execute(select(model.tenant_id)).scalars().all()
             assert set(rows) <= allowed_ids, f"{username} sees {model.__name__} of other tenants"
+        # Not vacuous: each actor does see its own people.
+        assert s.execute(select(Person.id)).scalars().first() is not None, f"{username} sees no person"
     with city.read() as s:  # the unscoped truth: other tenants do have rows
         for model in (Person, HourRecord, PublicSubjectPass, CECertificate, Organisation, Training):
             assert set(s.execute(select(model.tenant_id)).scalars()) - allowed_ids, model.__name__
