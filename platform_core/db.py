@@ -38,8 +38,8 @@ def engine_from_settings(settings: Settings) -> Engine:
     return make_engine(settings.database_url)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 @contextmanager

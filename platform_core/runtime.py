@@ -13,7 +13,9 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from platform_core.authz.adapter import ANNOUNCE_KEY
 from platform_core.authz.enforcer import PlatformEnforcer
+from platform_core.authz.sync import announcer
 from platform_core.db import make_engine, session_factory
 from platform_core.plugins import PluginHost, build_plugin_host
 from platform_core.settings import Settings, get_settings
@@ -31,7 +33,10 @@ class Runtime:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        return session_factory(self.engine)
+        # Policy changes committed through these sessions are announced to every process at
+        # once over Redis when it is configured; other processes poll otherwise.
+        announce = announcer(self.settings.broker_url)
+        return session_factory(self.engine, info={ANNOUNCE_KEY: announce} if announce else None)
 
     @cached_property
     def plugins(self) -> PluginHost:

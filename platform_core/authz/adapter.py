@@ -27,7 +27,10 @@ Rule = tuple[str, ...]  # ("p", sub, dom, act) or ("g", user, role, dom)
 COLUMNS = ("v0", "v1", "v2", "v3", "v4", "v5")
 
 # Listeners told after a policy change commits (sync.py adds the Redis announcer here).
-_after_commit_listeners: list[Callable[[int], None]] = []
+# A session whose `info` holds a callable under this key calls it with the committed policy
+# version (the Runtime's sessions carry one when a Redis URL is configured). Per session, so
+# there is no process-wide registry of listeners.
+ANNOUNCE_KEY = "ceplat.policy_announce"
 
 
 def parse_policy_text(text: str) -> list[Rule]:
@@ -88,9 +91,9 @@ def bump_version(session: Session) -> int:
         def _announce(sess: Session) -> None:
             sess.info.pop("ceplat.policy_listener", None)
             committed = sess.info.pop("ceplat.policy_version", None)
-            if committed is not None:
-                for listener in list(_after_commit_listeners):
-                    listener(committed)
+            announce = sess.info.get(ANNOUNCE_KEY)
+            if committed is not None and announce is not None:
+                announce(committed)
 
     return version
 

@@ -44,28 +44,16 @@ def announce(redis_url: str, version: int) -> None:
         log.warning("policy version %s not announced on Redis: %s", version, exc)
 
 
-_announcers: dict[str, Callable[[int], None]] = {}
-
-
-def configure_announcer(redis_url: str | None) -> None:
-    """Publish every policy change this process commits (idempotent per URL)."""
-    if not is_redis_url(redis_url) or redis_url in _announcers:
-        return
+def announcer(redis_url: str | None) -> Callable[[int], None] | None:
+    """What a Runtime's sessions call after committing a policy change (None: polling only)."""
+    if not is_redis_url(redis_url):
+        return None
     assert redis_url is not None
 
     def _announce(version: int) -> None:
         announce(redis_url, version)
 
-    _announcers[redis_url] = _announce
-    adapter._after_commit_listeners.append(_announce)
-
-
-def clear_announcers() -> None:
-    """Stop publishing (tests; a process that hands its connections over)."""
-    for fn in _announcers.values():
-        if fn in adapter._after_commit_listeners:
-            adapter._after_commit_listeners.remove(fn)
-    _announcers.clear()
+    return _announce
 
 
 def _db_state(session: Session) -> tuple[int, int]:
@@ -129,7 +117,6 @@ class PolicySync:
                 self._stop.wait(2.0)
 
     def start(self) -> PolicySync:
-        configure_announcer(self.redis_url)
         targets = [self._poll] + ([self._listen] if self.redis_url else [])
         for target in targets:
             t = threading.Thread(target=target, name=f"ceplat-policy-{target.__name__}", daemon=True)

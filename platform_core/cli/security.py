@@ -17,7 +17,6 @@ from platform_core.authz.actions import ROLE_LABELS
 from platform_core.authz.enforcer import PlatformEnforcer
 from platform_core.authz.explain import explain
 from platform_core.authz.service import ObjectRef
-from platform_core.authz.sync import configure_announcer
 from platform_core.cli.context import JSON_OPTION, actor, runtime
 from platform_core.cli.output import console, emit_json
 from platform_core.errors import NotFound, ValidationFailed
@@ -34,11 +33,9 @@ AUDIT_BROKEN_EXIT = 4
 
 
 def _rt(ctx: typer.Context) -> Runtime:
-    rt = runtime(ctx)
     # Policy changes made here reach the running web and worker processes at once over Redis
-    # (when configured); they poll the version otherwise.
-    configure_announcer(rt.settings.broker_url)
-    return rt
+    # (when configured: the Runtime's sessions announce them); they poll the version otherwise.
+    return runtime(ctx)
 
 
 @users_app.command("add")

@@ -11,6 +11,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,6 @@ import pytest
 from platform_core import users
 from platform_core.authz import adapter
 from platform_core.authz.actors import Actor
-from platform_core.authz.sync import clear_announcers, configure_announcer
 from platform_core.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,11 +147,11 @@ def test_policy_change_reaches_another_process_over_redis(sqlite_runtime: Runtim
     w.wait_for("ready", 60)
     w.wait_for("deny", 10)
     time.sleep(0.5)  # let the subscriber settle on the channel
-    configure_announcer(REDIS_URL)
+    announcing = Runtime(settings=replace(rt.settings, broker_url=REDIS_URL), plugin_host=rt.plugins)
     try:
-        change(rt, add=True)
+        change(announcing, add=True)
         assert w.wait_for("allow", 3) < 3  # a 60 s poll cannot have done it
-        change(rt, add=False)
+        change(announcing, add=False)
         assert w.wait_for("deny", 3) < 3
     finally:
-        clear_announcers()
+        announcing.close()
