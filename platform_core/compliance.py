@@ -137,3 +137,44 @@ def write_xlsx(report: ComplianceReport, path: Path) -> Path:
     ws.print_title_rows = "2:2"
     wb.save(path)
     return path
+
+
+@dataclass(frozen=True)
+class IncompletePerson:
+    name: str
+    id_number: str  # masked
+    tenant: str
+    employer: str | None
+    series: str
+    public_missing: Decimal
+    public_unit: str
+    professional_missing: Decimal
+    professional_unit: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def incomplete_persons(session: Session, enforcer: PlatformEnforcer, actor: Actor, year: int, *,
+                       tenant_code: str | None = None, limit: int = 1000) -> list[IncompletePerson]:
+    """Who has not completed ``year`` (R17: employers are told, so they can send them to
+    training), as far as the actor may see: the query runs in the actor's scope (an employer's
+    HR sees its own staff, a county bureau its county), numbers masked."""
+    from platform_core.authz.scoping import scope_applied
+    from platform_core.models import Organisation
+    from platform_core.validation.idnumber import mask
+
+    if tenant_code:
+        authorize(enforcer, actor, Action.STATUS_READ, tenant_code)
+    s = AnnualStatusRow
+    stmt = (select(Person.name, Person.id_number, Tenant.code, Organisation.name, s.series, s.public_missing,
+                   s.public_unit, s.professional_missing, s.professional_unit)
+            .join(Person, Person.id == s.person_id).join(Tenant, Tenant.id == s.tenant_id)
+            .outerjoin(Organisation, Organisation.id == Person.employer_id)
+            .where(s.year == year, s.complete.is_(False)))
+    if tenant_code:
+        stmt = stmt.where(Tenant.code == tenant_code)
+    with scope_applied(session, enforcer, actor):
+        rows = session.execute(stmt.order_by(Tenant.code, Organisation.name, Person.name).limit(limit)).all()
+    return [IncompletePerson(name, mask(number), code, employer, series, pub, pub_unit, prof, prof_unit)
+            for name, number, code, employer, series, pub, pub_unit, prof, prof_unit in rows]

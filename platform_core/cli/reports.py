@@ -9,7 +9,13 @@ from rich.table import Table
 
 from platform_core.cli.context import JSON_OPTION, actor, runtime
 from platform_core.cli.output import console, emit_json
-from platform_core.compliance import HEADERS, ComplianceReport, compliance_report, write_xlsx
+from platform_core.compliance import (
+    HEADERS,
+    ComplianceReport,
+    compliance_report,
+    incomplete_persons,
+    write_xlsx,
+)
 
 reports_app = typer.Typer(help="统计报表（可打印导出）", no_args_is_help=True)
 
@@ -44,6 +50,32 @@ def compliance(
     print_compliance(report)
     if xlsx is not None:
         console.print(f"已导出 {xlsx}")
+
+
+@reports_app.command("incomplete")
+def incomplete(
+    ctx: typer.Context,
+    year: int = typer.Option(..., "--year"),
+    tenant: str | None = typer.Option(None, "--tenant", help="只列出该租户"),
+    limit: int = typer.Option(1000, "--limit", min=1),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """列出某年度未完成学时的人员（R17：用人单位据此安排参训；身份证号脱敏）。"""
+    rt = runtime(ctx)
+    with rt.read() as session:
+        people = incomplete_persons(session, rt.enforcer, actor(ctx), year, tenant_code=tenant, limit=limit)
+    if json_out:
+        emit_json({"year": year, "count": len(people), "persons": [p.as_dict() for p in people]})
+        return
+    table = Table(title=f"{year} 年度未完成继续教育学时人员（{len(people)} 人）")
+    for col in ("姓名", "身份证号码", "租户", "工作单位", "系列", "公需尚缺", "专业尚缺"):
+        table.add_column(col)
+    units = {"hours": "学时", "credits": "学分"}
+    for p in people:
+        table.add_row(p.name, p.id_number, p.tenant, p.employer or "—", p.series,
+                      f"{p.public_missing.normalize():f} {units.get(p.public_unit, '')}",
+                      f"{p.professional_missing.normalize():f} {units.get(p.professional_unit, '')}")
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,6 +22,7 @@ from platform_core import users
 from platform_core.authz import Actor
 from platform_core.authz.sync import PolicySync
 from platform_core.cli.output import to_json
+from platform_core.compliance import compliance_report, incomplete_persons
 from platform_core.errors import CeplatError, Unauthenticated, ValidationFailed
 from platform_core.evaluation import parse_cycle
 from platform_core.models import Organisation, Tenant, Training
@@ -154,6 +155,24 @@ def person_status(session: NamedDependency[Session], runtime: NamedDependency[Ru
     return _json(result.as_dict())
 
 
+@get("/api/reports/compliance", sync_to_thread=False)
+def report_compliance(session: NamedDependency[Session], runtime: NamedDependency[Runtime],
+                      actor: NamedDependency[Actor], year: FromQuery[int],
+                      tenant: FromQuery[str | None] = None) -> Response[Any]:
+    """Compliance by tenant from the recorded statuses (R23)."""
+    return _json(compliance_report(session, runtime.enforcer, actor, year, [tenant] if tenant else None)
+                 .as_dict())
+
+
+@get("/api/reports/incomplete", sync_to_thread=False)
+def report_incomplete(session: NamedDependency[Session], runtime: NamedDependency[Runtime],
+                      actor: NamedDependency[Actor], year: FromQuery[int],
+                      tenant: FromQuery[str | None] = None) -> Response[Any]:
+    """Who has not completed the year, as far as the actor may see (R17: employers)."""
+    people = incomplete_persons(session, runtime.enforcer, actor, year, tenant_code=tenant)
+    return _json({"year": year, "count": len(people), "persons": [p.as_dict() for p in people]})
+
+
 def create_app(runtime: Runtime | None = None, *, policy_sync: bool = True) -> Litestar:
     """The web app over `runtime`. ``policy_sync`` keeps the loaded policy fresh (a change
     made by any process is enforced here within a second, or at once over Redis)."""
@@ -177,7 +196,8 @@ def create_app(runtime: Runtime | None = None, *, policy_sync: bool = True) -> L
         rt.close()
 
     return Litestar(
-        route_handlers=[health, tenants, requirement, public_trainings, persons, person, person_status],
+        route_handlers=[health, tenants, requirement, public_trainings, persons, person, person_status,
+                        report_compliance, report_incomplete],
         dependencies={"session": Provide(provide_session),
                       "runtime": Provide(provide_runtime, sync_to_thread=False),
                       "actor": Provide(authenticate, sync_to_thread=False)},

@@ -73,3 +73,33 @@ def test_r15_an_industry_department_counts_only_its_own_series(verified) -> None
         wjw = resolve_actor(s, "wjw")
         report = compliance_report(s, PlatformEnforcer.load(s), wjw, 2023, ["340802"])
     assert [(t.code, t.persons) for t in report.tenants] == [("340802", 1)]  # the nurse, not the engineer
+
+
+def test_r17_an_employer_is_told_which_of_its_own_staff_have_not_completed(city) -> None:
+    from platform_core.compliance import incomplete_persons
+    from platform_core.models import Organisation
+
+    with city.transaction() as s:
+        sync_policy(s)
+        hospital = Organisation(tenant_id=f.tenant(s, "340822").id, kind="employer", code="EMP-HN-1",
+                                name="怀宁县人民医院")
+        s.add(hospital)
+        s.flush()
+        mine_short, mine_done, other_short = (f.person(s, "340822", "卫生") for _ in range(3))
+        mine_short.employer_id = mine_done.employer_id = hospital.id
+        f.hours(s, mine_done, 2023, "public", 30)
+        f.hours(s, mine_done, 2023, "professional", 10, unit="credits", category="I类")
+        f.hours(s, mine_done, 2023, "professional", 15, unit="credits", category="II类")
+        users.add_user(s, None, SYSTEM, username="hr", role="employer_hr", tenant_code="340822",
+                       org_code="EMP-HN-1")
+        job = plan_verification(s, SYSTEM, 2023)
+    run_job_inline(city.sessions, city.plugins, job.id)
+    with city.read() as s:
+        hr = resolve_actor(s, "hr")
+        listed = incomplete_persons(s, PlatformEnforcer.load(s), hr, 2023)
+        everyone = incomplete_persons(s, PlatformEnforcer.load(s), SYSTEM, 2023)
+    masked = mine_short.id_number[:6] + "********" + mine_short.id_number[14:]
+    assert [p.id_number for p in listed] == [masked]
+    assert listed[0].employer == "怀宁县人民医院" and listed[0].public_missing == 30
+    assert len(everyone) == 2  # the city office sees the other employer's nurse as well
+    assert other_short.id_number not in {p.id_number for p in listed}

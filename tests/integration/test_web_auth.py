@@ -68,3 +68,21 @@ def test_bearer_token_reads_every_tenant_for_the_city_office(api) -> None:
     assert status.status_code == 200 and status.json()["complete"] is False
     cycle = client.get(f"/api/persons/{ids['tc'][0]}/status", params={"cycle": "2019-2023"}, headers=headers)
     assert cycle.status_code == 200 and len(cycle.json()["years"]) == 5
+
+
+def test_r17_r23_reports_through_the_api(api, city) -> None:
+    from platform_core.verification import plan_verification, run_job_inline
+
+    client, ids, token = api
+    with city.transaction() as s:
+        job = plan_verification(s, SYSTEM, 2023)
+    run_job_inline(city.sessions, city.plugins, job.id)
+    headers = {"Authorization": f"Bearer {token}"}
+    report = client.get("/api/reports/compliance", params={"year": 2023}, headers=headers).json()
+    assert report["totals"]["persons"] == 6 and report["totals"]["complete"] == 0
+    mine = client.get("/api/reports/incomplete", params={"year": 2023}, headers=basic("hn", "s3cret-pass"))
+    assert mine.status_code == 200
+    assert {p["tenant"] for p in mine.json()["persons"]} == {"340822"} and mine.json()["count"] == 4
+    other = client.get("/api/reports/compliance", params={"year": 2023, "tenant": "340881"},
+                       headers=basic("hn", "s3cret-pass"))
+    assert other.status_code == 403
