@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,15 @@ class ImportAccess:
                 issues.append(Issue("not_permitted", message, field="身份证号码", row=row, value=id_number,
                                     rule="R14/R15"))
         return issues
+
+    def persons_for(self, session: Session, rows: Sequence[Any]) -> tuple[dict[str, Any], list[Issue]]:
+        """The rows' persons by ID number, and a `not_permitted` issue for each row whose person
+        is in a tenant the actor may not import into (rows need `.row` and `.id_number`)."""
+        from platform_core import people
+
+        persons = people.persons_by_id_number(session, [r.id_number for r in rows])
+        return persons, self.refusals(session, [(r.row, r.id_number, persons[r.id_number].tenant_id)
+                                                for r in rows if r.id_number in persons])
 
     def tenants_touched(self) -> list[str]:
         return sorted(code for tid, code in self._codes.items() if self._allowed.get(tid, True))

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from platform_core import people
 from platform_core.authz import Action, Actor, PlatformEnforcer
 from platform_core.errors import Issue
 from platform_core.importing.access import ImportAccess
@@ -163,11 +162,8 @@ def existing_dedupe_keys(session: Session, keys: list[str]) -> set[str]:
 def _resolve(session: Session, rows: list[HourRow], access: ImportAccess,
              registered_by: str) -> tuple[list[Issue], HourPlan]:
     plan = HourPlan(registered_by)
-    issues: list[Issue] = []
-    persons = people.persons_by_id_number(session, [r.id_number for r in rows])
-    refused = access.refusals(session, [(r.row, r.id_number, persons[r.id_number].tenant_id)
-                                        for r in rows if r.id_number in persons])
-    issues.extend(refused)
+    persons, refused = access.persons_for(session, rows)
+    issues: list[Issue] = list(refused)
     refused_rows = {i.row for i in refused}
     known = existing_dedupe_keys(session, [r.dedupe_key for r in rows])
     for r in rows:

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from platform_core import people
 from platform_core.authz import Action, Actor, PlatformEnforcer
 from platform_core.errors import Issue
 from platform_core.importing.access import ImportAccess
@@ -125,11 +124,8 @@ def _existing(session: Session, person_ids: list[int]) -> dict[tuple[int, int], 
 def _resolve(session: Session, rows: list[PassRow], access: ImportAccess,
              source: str) -> tuple[list[Issue], PassPlan]:
     plan = PassPlan(source)
-    issues: list[Issue] = []
-    persons = people.persons_by_id_number(session, [r.id_number for r in rows])
-    refused = access.refusals(session, [(r.row, r.id_number, persons[r.id_number].tenant_id)
-                                        for r in rows if r.id_number in persons])
-    issues.extend(refused)
+    persons, refused = access.persons_for(session, rows)
+    issues: list[Issue] = list(refused)
     refused_rows = {i.row for i in refused}
     topics = _topics(session, {r.topic for r in rows})
     existing = _existing(session, [p.id for p in persons.values()])
