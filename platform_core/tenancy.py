@@ -163,13 +163,6 @@ def get_tenant(session: Session, code_or_name: str) -> Tenant:
     return tenant
 
 
-def city_tenant(session: Session) -> Tenant:
-    tenant = session.scalar(select(Tenant).where(Tenant.kind == TenantKind.CITY))
-    if tenant is None:
-        raise NotFound("尚未同步租户（请先运行 ceplat tenants sync）", code="tenants_not_synced")
-    return tenant
-
-
 def tenant_info(tenant: Tenant, city_code: str = "340800") -> TenantInfo:
     return TenantInfo(
         code=tenant.code, kind=tenant.kind, name=tenant.name, city_code=city_code,
