@@ -21,6 +21,7 @@ services:
 	@bash scripts/services.sh
 
 test: $(STAMP) services
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
