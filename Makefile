@@ -22,6 +22,7 @@ services:
 
 test: $(STAMP) services
 	$(BIN)/ruff check .
+	$(BIN)/mypy platform_core plugins workers
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
