@@ -208,6 +208,11 @@ def _pass_outcome(p: PassFacts, year: int, unit: Unit) -> tuple[str, Outcome] | 
             "public_topic_expired",
             f"「{p.topic_name}」为{p.topic_year}年度专题，自 {stop} 起不再作为公需科目，"
             f"{p.passed_on.isoformat()} 的合格证书不予认定", "R7", "core"))
+    if p.passed_on < p.window_start:
+        return "refused", outcome(Refusal(
+            "public_pass_outside_window",
+            f"合格日期 {p.passed_on.isoformat()} 早于「{p.topic_name}」（{p.topic_year}年度专题）的学习期限"
+            f"（{p.window_start.isoformat()} 起），不予认定", "R6", "core"))
     # Valid, but for its own topic's year: shown so staff see why it is not in this year.
     return "noted", outcome(Refusal(
         "public_pass_counts_for_topic_year",

@@ -340,10 +340,11 @@ def _tally_passes(run: _Pass) -> None:
     year = run.year
     this_year = PublicTopic.year == year
     in_window = PublicSubjectPass.passed_on.between(PublicTopic.window_start, PublicTopic.window_end)
-    # R6: this year's topic outside its window; R7: another year's topic passed after its cut-off.
-    # Another year's topic passed in time is valid for that year: noted, neither counted nor refused.
+    # R6: this year's topic outside its window; R7: another year's topic passed after its cut-off,
+    # R6 too: one passed before its window opened. Another year's topic passed in its window is
+    # valid for that year: noted, neither counted nor refused (as `assess_year` decides).
     refused = or_(and_(this_year, not_(in_window)),
-                  and_(PublicTopic.year != year, PublicSubjectPass.passed_on > PublicTopic.window_end))
+                  and_(PublicTopic.year != year, not_(in_window)))
     stmt = (
         select(PublicSubjectPass.person_id, func.sum(PublicTopic.hours).filter(and_(this_year, in_window)),
                func.count().filter(refused))

@@ -175,3 +175,13 @@ def test_r22_hours_crammed_into_one_year_are_capped(city) -> None:
     assert last.capped and cycle.capped_years == [2023]
     assert not cycle.complete
     assert cycle.professional.missing == Decimal(180)
+
+
+def test_r06_a_pass_dated_before_its_topics_window_counts_nowhere(city) -> None:
+    with city.transaction() as s:
+        p = f.person(s)
+        f.public_pass(s, p, 2023, date(2022, 12, 20))  # a 2023 topic "passed" before 2023 began
+    early = _year(city, p, 2022)
+    assert [o.refusal.code for o in early.refused] == ["public_pass_outside_window"]
+    assert early.noted == () and not early.public.complete
+    assert not _year(city, p, 2023).public.complete

@@ -221,3 +221,24 @@ def test_r16_only_the_city_verifier_may_run_final_verification(city: Runtime) ->
         stamp = s.scalars(select(AuditStamp).where(AuditStamp.object_type == "job")).one()
     assert (stamp.actor, stamp.action, stamp.object_id) == ("cv", "batch.final_verify", str(job.id))
     assert job.created_by == "cv"
+
+
+def test_r06_bulk_and_per_person_agree_on_a_pass_dated_before_its_window(city) -> None:
+    from datetime import date
+
+    from platform_core.authz import Actor
+    from platform_core.evaluation import evaluate_person_year
+    from platform_core.models.jobs import AnnualStatusRow
+    from platform_core.verification import plan_verification, run_job_inline
+    from tests import factories as f
+
+    with city.transaction() as s:
+        p = f.person(s)
+        f.public_pass(s, p, 2023, date(2022, 12, 20))
+        job = plan_verification(s, Actor.system("test"), 2022)
+    run_job_inline(city.sessions, city.plugins, job.id)
+    with city.read() as s:
+        stored = s.get(AnnualStatusRow, (p.id, 2022))
+        direct = evaluate_person_year(s, city.plugins, s.merge(p), 2022)
+    assert stored is not None and stored.refused == len(direct.refused) == 1
+    assert stored.public_earned == direct.public.earned == 0
