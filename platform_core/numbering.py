@@ -35,7 +35,7 @@ from platform_core.authz.actions import Action
 from platform_core.authz.actors import Actor
 from platform_core.authz.enforcer import PlatformEnforcer
 from platform_core.authz.service import authorize
-from platform_core.errors import CeplatError, ConfigurationError
+from platform_core.errors import CeplatError, ConfigurationError, PermissionDenied
 from platform_core.models import CECertificate, Person, Tenant, utcnow
 from platform_core.models.numbering import NumberApplication, NumberApplicationRow, NumberCounter
 from platform_core.reference import series_catalogue
@@ -79,7 +79,14 @@ def require_allocator(session: Session, enforcer: PlatformEnforcer | None, actor
     system actor, the shell operator, needs none)."""
     if enforcer is None and not actor.is_system:
         enforcer = PlatformEnforcer.load(session)
-    authorize(enforcer, actor, Action.NUMBER_ALLOCATE, tenant_code)
+    try:
+        authorize(enforcer, actor, Action.NUMBER_ALLOCATE, tenant_code)
+    except PermissionDenied:
+        if actor.is_system:
+            raise
+        # A worker's policy copy may be up to a second behind a grant just made: a refusal is
+        # confirmed against the policy as committed now before it is given.
+        authorize(PlatformEnforcer.load(session), actor, Action.NUMBER_ALLOCATE, tenant_code)
 
 
 @dataclass

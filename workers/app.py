@@ -16,6 +16,7 @@ from typing import Any
 
 from celery import Celery, current_app, signals
 
+from platform_core.authz.sync import PolicySync
 from platform_core.runtime import Runtime
 from platform_core.settings import Settings, settings_from_env
 
@@ -80,6 +81,7 @@ def celery_from_env() -> Celery:
 # -- one Runtime per process ----------------------------------------------------------------
 
 _runtime: Runtime | None = None
+_policy_sync: PolicySync | None = None
 
 
 def bind_runtime(runtime: Runtime | None) -> None:
@@ -106,10 +108,17 @@ def _build_runtime_after_fork(**_: Any) -> None:
     if _runtime is not None and "engine" in _runtime.__dict__:
         _runtime.engine.dispose(close=False)
     _runtime = None
-    get_runtime().plugins  # noqa: B018
+    rt = get_runtime()
+    rt.plugins  # noqa: B018
+    # The policy is loaded once per worker process and kept fresh: a change made anywhere is
+    # enforced here within a second (at once over Redis), without a restart.
+    global _policy_sync
+    _policy_sync = PolicySync(rt.enforcer, rt.sessions, redis_url=rt.settings.broker_url).start()
 
 
 @signals.worker_process_shutdown.connect
 def _close_runtime(**_: Any) -> None:
+    if _policy_sync is not None:
+        _policy_sync.stop()
     if _runtime is not None:
         _runtime.close()

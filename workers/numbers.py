@@ -15,8 +15,9 @@ from typing import Any
 
 from celery import Task, shared_task
 
+from platform_core import users
 from platform_core.authz.actors import Actor
-from platform_core.errors import CeplatError, NotFound
+from platform_core.errors import CeplatError
 from platform_core.numbering import allocate_application, is_transient
 from platform_core.runtime import Runtime
 from workers.app import get_runtime
@@ -31,17 +32,8 @@ def resolve_actor(runtime: Runtime, user: int | str | None) -> Actor:
     """The actor behind a user id or username; None is the system operator (shell, maintenance)."""
     if user is None:
         return Actor.system("worker")
-    from sqlalchemy import select
-
-    from platform_core.models import User
-    from platform_core.users import actor_for
-
     with runtime.read() as session:
-        column = User.id if isinstance(user, int) else User.username
-        row = session.scalar(select(User).where(column == user))
-        if row is None or row.disabled:
-            raise NotFound(f"找不到用户「{user}」或账户已停用", code="user_not_found")
-        return actor_for(session, row)
+        return users.resolve_actor(session, user)
 
 
 def backoff(retries: int) -> float:
@@ -54,7 +46,7 @@ def run_allocation(runtime: Runtime, application_id: int, user: int | str | None
     broker is configured."""
     try:
         actor = resolve_actor(runtime, user)
-        result = allocate_application(runtime, int(application_id), actor)
+        result = allocate_application(runtime, int(application_id), actor, enforcer=runtime.enforcer)
     except CeplatError as exc:
         if is_transient(exc):
             raise
