@@ -35,7 +35,7 @@ from platform_core.authz.actions import Action
 from platform_core.authz.actors import Actor
 from platform_core.authz.enforcer import PlatformEnforcer
 from platform_core.authz.service import authorize
-from platform_core.errors import CeplatError, ConfigurationError, PermissionDenied
+from platform_core.errors import CeplatError, ConfigurationError, NotFound, PermissionDenied
 from platform_core.models import CECertificate, Person, Tenant, utcnow
 from platform_core.models.numbering import NumberApplication, NumberApplicationRow, NumberCounter
 from platform_core.reference import series_catalogue
@@ -81,12 +81,13 @@ def require_allocator(session: Session, enforcer: PlatformEnforcer | None, actor
         enforcer = PlatformEnforcer.load(session)
     try:
         authorize(enforcer, actor, Action.NUMBER_ALLOCATE, tenant_code)
-    except PermissionDenied:
-        if actor.is_system:
+    except (PermissionDenied, NotFound):
+        if actor.is_system or enforcer is None:
             raise
-        # A worker's policy copy may be up to a second behind a grant just made: a refusal is
-        # confirmed against the policy as committed now before it is given.
-        authorize(PlatformEnforcer.load(session), actor, Action.NUMBER_ALLOCATE, tenant_code)
+        # A worker's policy copy may be a moment behind a grant (or a tenant) just committed:
+        # a refusal is confirmed against the policy as committed now before it is given.
+        enforcer.reload(session)
+        authorize(enforcer, actor, Action.NUMBER_ALLOCATE, tenant_code)
 
 
 @dataclass

@@ -20,12 +20,12 @@ from typing import Any
 import casbin
 from casbin.model.policy_fast import in_cache
 from casbin.util import key_match
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from platform_core.authz.adapter import Rule, RulesAdapter, current_version, load_rules
 from platform_core.errors import NotFound
-from platform_core.models import Tenant
+from platform_core.models import PolicyVersion, Tenant
 
 MODEL_PATH = Path(__file__).resolve().parent / "model.conf"
 ALL = "*"
@@ -145,15 +145,28 @@ class Snapshot:
     rules: tuple[Rule, ...]
     version: int
     tenant_count: int
+    # What a watcher compares to decide whether to reload: the version with the time it was
+    # bumped (a version number alone can repeat when a database is recreated) and the tenants.
+    state: tuple[object, ...] = ()
+
+
+def policy_state(session: Session) -> tuple[object, ...]:
+    """The database's policy state, cheap to read: version, when it moved, tenant ids."""
+    row = session.execute(select(PolicyVersion.version, PolicyVersion.updated_at)
+                          .where(PolicyVersion.id == 1)).first()
+    tenants = session.execute(select(func.count(Tenant.id), func.max(Tenant.id))).one()
+    return (row[0] if row else 0, str(row[1]) if row else "", tenants[0] or 0, tenants[1] or 0)
 
 
 def load_snapshot(session: Session) -> Snapshot:
     """Everything a decision needs, read in one transaction."""
+    state = policy_state(session)
     version = current_version(session)
     rules = load_rules(session)
     tenants = TenantDirectory.load(session)
     domains = [domain_for(kind, code) for code, (_id, kind) in tenants.by_code.items()]
-    return Snapshot(build_casbin(rules, domains), tenants, tuple(rules), version, len(tenants.by_code))
+    return Snapshot(build_casbin(rules, domains), tenants, tuple(rules), version, len(tenants.by_code),
+                    state)
 
 
 class PlatformEnforcer:

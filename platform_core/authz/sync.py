@@ -15,12 +15,9 @@ import logging
 import threading
 from collections.abc import Callable
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from platform_core.authz import adapter
-from platform_core.authz.enforcer import PlatformEnforcer, load_snapshot
-from platform_core.models import Tenant
+from platform_core.authz.enforcer import PlatformEnforcer, load_snapshot, policy_state
 
 CHANNEL = "ceplat:policy"
 log = logging.getLogger(__name__)
@@ -56,10 +53,6 @@ def announcer(redis_url: str | None) -> Callable[[int], None] | None:
     return _announce
 
 
-def _db_state(session: Session) -> tuple[int, int]:
-    return adapter.current_version(session), session.scalar(select(func.count(Tenant.id))) or 0
-
-
 class PolicySync:
     def __init__(self, enforcer: PlatformEnforcer, sessions: sessionmaker[Session], *,
                  interval: float = 1.0, redis_url: str | None = None):
@@ -76,9 +69,8 @@ class PolicySync:
         """Reload if the database moved on; True when a new snapshot was swapped in."""
         with self._check_lock:
             with self.sessions() as session:
-                version, tenants = _db_state(session)
                 snap = self.enforcer.snapshot
-                if (version, tenants) == (snap.version, snap.tenant_count):
+                if policy_state(session) == snap.state:
                     return False
                 new = load_snapshot(session)
             self.enforcer.swap(new)

@@ -139,6 +139,7 @@ def test_r20_a_redelivered_allocation_task_numbers_nothing_twice(celery, city_pg
     first.forget()  # so that waiting on the id waits for the re-sent message's own run
     again = allocate.apply_async(args=[application, actors["admin"].user_id], task_id="alloc-redelivered")
     answers.append(again.get(timeout=WAIT))
+    assert all("result" in a for a in answers), answers
     allocated = [a["result"]["allocated"] for a in answers]
     assert sum(allocated) == 2500 and allocated[2] == 0
     assert answers[2]["result"]["already_done"] == 2500
@@ -154,6 +155,6 @@ def test_r18_a_worker_refuses_allocation_for_anyone_but_the_city_office(celery, 
         actors = setup_actors(session)
     application = _file(city_pg, tmp_path, "a.xlsx", 3, 0, "卫生")
     answer = allocate.apply_async(args=[application, actors[who].user_id]).get(timeout=WAIT)
-    assert answer["kind"] == "PermissionDenied"
+    assert answer["kind"] == "PermissionDenied", answer
     with city_pg.read() as session:
         assert session.scalar(select(func.count()).select_from(CECertificate)) == 0
