@@ -10,19 +10,15 @@ from sqlalchemy.orm import Session
 from platform_core.models import CECertificate, HourRecord, Organisation, Tenant
 from platform_core.people import get_person
 from platform_core.plugins import PluginHost
-from platform_core.requirements import PersonFacts
-from platform_core.tenancy import departments, tenant_info
+from platform_core.review import authority_for
 
 
 def person_view(session: Session, host: PluginHost, id_number: str, city_code: str) -> dict[str, Any]:
     person = get_person(session, id_number)
     tenant = session.get_one(Tenant, person.tenant_id)
-    info = tenant_info(tenant, city_code)
     employer = session.get(Organisation, person.employer_id) if person.employer_id else None
     number = session.scalar(select(CECertificate.number).where(CECertificate.person_id == person.id))
-    authority = host.first_review_authority(
-        PersonFacts(person.id, person.series, person.qualification, tenant.code, tenant.kind),
-        info, departments(session))
+    authority = authority_for(session, host, person, city_code)
     by_year = dict(session.execute(
         select(HourRecord.year, func.count()).where(HourRecord.person_id == person.id)
         .group_by(HourRecord.year).order_by(HourRecord.year)).all())

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from typer._click import exceptions as click_exceptions  # typer ships its own click
 
-from platform_core.cli import core, demo, imports, jobs, numbers, reports, security
+from platform_core.cli import core, demo, imports, jobs, numbers, reports, review, security
 from platform_core.cli.output import emit_json, err_console
 from platform_core.errors import CeplatError
 
@@ -26,6 +26,7 @@ jobs.register(app)
 demo.register(app)
 numbers.register(app)
 reports.register(app)
+review.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
