@@ -101,7 +101,8 @@ def sync_tenants(session: Session, defs: TenantFile, *, actor: Actor | None = No
 
     ``actor`` defaults to the system actor (deployment); a change is stamped (R24)."""
     actor = actor or Actor.system("setup")
-    authorize(enforcer, actor, Action.TENANT_MANAGE, defs.city_code or "340800")
+    city_code = next((t.code for t in defs.tenants if t.kind == TenantKind.CITY), defs.city_code)
+    authorize(enforcer, actor, Action.TENANT_MANAGE, city_code)
     report = SyncReport()
     existing = {t.code: t for t in session.scalars(select(Tenant))}
     city: Tenant | None = None

@@ -105,7 +105,7 @@ def requirement(
     ctx: typer.Context,
     series: str = typer.Option(..., "--series", help="职称系列，如 卫生、工程、会计"),
     year: int = typer.Option(..., "--year"),
-    tenant: str = typer.Option("340800", "--tenant", help="租户编码或名称"),
+    tenant: str | None = typer.Option(None, "--tenant", help="租户编码或名称（默认：市本级）"),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """查询某系列某年度的继续教育要求，以及由哪个插件决定。"""
@@ -114,7 +114,7 @@ def requirement(
     if found is None:
         raise ValidationFailed(f"未知的职称系列「{series}」", code="unknown_series")
     with rt.read() as session:
-        info = tenant_info(get_tenant(session, tenant), rt.settings.city_code)
+        info = tenant_info(get_tenant(session, tenant or rt.settings.city_code), rt.settings.city_code)
     req = rt.plugins.requirement(found.key, year, info)
     if json_out:
         emit_json(req.as_dict())

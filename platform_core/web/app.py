@@ -59,11 +59,11 @@ def tenants(session: NamedDependency[Session]) -> Response[Any]:
 
 @get("/api/requirement", sync_to_thread=False)
 def requirement(session: NamedDependency[Session], runtime: NamedDependency[Runtime], series: FromQuery[str],
-                year: FromQuery[int], tenant: FromQuery[str] = "340800") -> Response[Any]:
+                year: FromQuery[int], tenant: FromQuery[str | None] = None) -> Response[Any]:
     found = series_catalogue().find(series)
     if found is None:
         raise ValidationFailed(f"未知的职称系列「{series}」", code="unknown_series")
-    info = tenant_info(get_tenant(session, tenant), runtime.settings.city_code)
+    info = tenant_info(get_tenant(session, tenant or runtime.settings.city_code), runtime.settings.city_code)
     return _json(runtime.plugins.requirement(found.key, year, info).as_dict())
 
 
