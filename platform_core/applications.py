@@ -19,17 +19,18 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
-from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, Text, any_, bindparam, insert, select
+from sqlalchemy import Table, Text, any_, bindparam, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from platform_core import audit
 from platform_core.authz import Action, Actor, ObjectRef, PlatformEnforcer, authorize, is_allowed
+from platform_core.batching import chunked
+from platform_core.bulk import copy_rows, insert_rows
 from platform_core.errors import Issue, NotFound, ValidationFailed
 from platform_core.importing.pipeline import duplicate_issues
 from platform_core.models import CECertificate, Organisation, OrgKind, Person, Tenant, utcnow
@@ -69,7 +70,6 @@ NOTES = (
     "5. 为便于一人一号管理，证书换新时，继续使用原证书编号。",
 )
 HEADER_SCAN_ROWS = 20
-CHUNK = 1000
 MAX_LENGTHS = {"工作单位": 128, "姓名": 64, "专业名称": 64}
 
 _HEADER_JUNK = str.maketrans("", "", "*＊:：")
@@ -596,11 +596,6 @@ def get_base(session: Session, code: str) -> Organisation:
     return base
 
 
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _matching(session: Session, column: Any, values: Sequence[Any]) -> Iterable[Any]:
     """``column IN values`` in pieces the driver accepts. On PostgreSQL one array parameter, sent
     as the text of an array literal: a statement with thousands of placeholders costs psycopg
@@ -614,7 +609,7 @@ def _matching(session: Session, column: Any, values: Sequence[Any]) -> Iterable[
         yield column == any_(sql_cast(bindparam("values", _array_literal(values), type_=Text),
                                       ARRAY(column.type)))
     else:
-        for chunk in _chunks(values):
+        for chunk in chunked(values):
             yield column.in_(chunk)
 
 
@@ -745,25 +740,6 @@ def _filed_on(text: str) -> date | None:
     return parsed if isinstance(parsed, date) else None
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows in the session's transaction: COPY on PostgreSQL (an order of magnitude
-    faster than executemany there), Core executemany elsewhere. Rows carry every column."""
-    if not rows:
-        return
-    conn = session.connection()
-    if conn.dialect.name != "postgresql":
-        for chunk in _chunks(rows, 5000):
-            conn.execute(insert(table), list(chunk))
-        return
-    columns = list(rows[0])
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    names = ", ".join(f'"{c}"' for c in columns)
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([row[c] for c in columns])
-
-
 def _insert_rows(session: Session, application_id: int, applicants: list[Applicant],
                  person_ids: dict[str, int]) -> None:
     table = cast(Table, NumberApplicationRow.__table__)
@@ -774,7 +750,7 @@ def _insert_rows(session: Session, application_id: int, applicants: list[Applica
              a.major, a.qualification, a.qualification_date.isoformat(), a.mobile,
              str(person_ids[a.id_number])) for a in applicants))
         return
-    bulk_insert(session, table, [
+    insert_rows(session.connection(), table, [
         {"application_id": application_id, "row_no": a.row, "seq_label": a.seq_label,
          "employer_name": a.employer_name, "name": a.name, "gender": a.gender, "id_number": a.id_number,
          "education": a.education, "major": a.major, "qualification": a.qualification,
@@ -803,7 +779,7 @@ def _create_persons(session: Session, new: list[Applicant], tenant_id: int, seri
              a.qualification, a.qualification_date.isoformat(), a.mobile, tenant, series, stamp, stamp)
             for pid, a in zip(ids, new, strict=True)))
         return {a.id_number: pid for pid, a in zip(ids, new, strict=True)}
-    bulk_insert(session, table, [
+    insert_rows(session.connection(), table, [
         {"tenant_id": tenant_id, "id_number": a.id_number, "name": a.name, "gender": a.gender,
          "birth_date": a.birth_date, "education": a.education, "major": a.major, "series": series,
          "qualification": a.qualification, "qualification_date": a.qualification_date, "mobile": a.mobile,
@@ -820,35 +796,6 @@ ROW_COLUMNS = ("application_id", "row_no", "seq_label", "employer_name", "name",
                "education", "major", "qualification", "qualification_date", "mobile", "person_id")
 PERSON_COLUMNS = ("id", "id_number", "name", "gender", "birth_date", "education", "major", "qualification",
                   "qualification_date", "mobile", "tenant_id", "series", "created_at", "updated_at")
-COPY_BATCH = 5000
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_rows(session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-    """COPY ``rows`` (every field already text, none NULL) into ``table`` on PostgreSQL, in the
-    session's transaction. Written in batches, so the server stores one while the next is
-    being formatted."""
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    names = ", ".join(f'"{c}"' for c in columns)
-    it = iter(rows)
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        while batch := list(islice(it, COPY_BATCH)):
-            copy.write(copy_text(batch, len(columns)))
-
-
-def copy_text(batch: Sequence[Sequence[str]], width: int) -> str:
-    """Rows in COPY's text format: tab-separated, one line each; a backslash, tab, newline or
-    carriage return inside a field is escaped."""
-    text = "\n".join(map("\t".join, batch)) + "\n"
-    # Escaping every field costs more than all the rest of the formatting, and fields holding
-    # one of those characters are rare: they show in these counts, and only then is it done.
-    if (text.count("\t") != len(batch) * (width - 1) or text.count("\n") != len(batch) or "\\" in text
-            or "\r" in text):
-        text = "".join("\t".join(f.translate(_COPY_ESCAPES) for f in row) + "\n" for row in batch)
-    return text
-
-
 # -- reading back and exporting ------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from platform_core.batching import chunked
 from platform_core.errors import ValidationFailed
 from platform_core.models import HourRecord, Person, PublicSubjectPass, PublicTopic, Tenant, Training
 from platform_core.plugins import PluginHost
@@ -33,7 +34,6 @@ from platform_core.validation.idnumber import mask
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
-CHUNK = 1000
 
 
 # -- facts ---------------------------------------------------------------------------------
@@ -382,11 +382,15 @@ def _cycle_required(parts: Sequence[PartRequirement]) -> Decimal:
     return sum((share(p) for p in parts), ZERO).quantize(CENT)
 
 
-def assess_cycle(facts: PersonFacts, first_year: int, last_year: int, host: PluginHost) -> CycleStatus:
+def cycle_years(first_year: int, last_year: int) -> list[int]:
     if last_year < first_year:
         raise ValidationFailed("周期的结束年度早于开始年度", code="bad_cycle")
+    return list(range(first_year, last_year + 1))
+
+
+def assess_cycle(facts: PersonFacts, first_year: int, last_year: int, host: PluginHost) -> CycleStatus:
     years = []
-    for year in range(first_year, last_year + 1):
+    for year in cycle_years(first_year, last_year):
         annual = assess_year(facts, year, host)
         per_kind = []
         for status, part in ((annual.public, annual.requirement.public),
@@ -408,18 +412,13 @@ def assess_cycle(facts: PersonFacts, first_year: int, last_year: int, host: Plug
 # -- loading -------------------------------------------------------------------------------
 
 
-def _chunks(ids: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
-
-
 def load_facts(session: Session, person_ids: Sequence[int], years: Sequence[int],
                city_code: str = "340800") -> dict[int, PersonFacts]:
     """Everything the assessment needs for these persons and years, in a few queries per chunk."""
     out: dict[int, PersonFacts] = {}
     lo, hi = min(years), max(years)
     tenants: dict[int, TenantInfo] = {}
-    for chunk in _chunks(list(person_ids)):
+    for chunk in chunked(list(person_ids)):
         for person, tenant in session.execute(
                 select(Person, Tenant).join(Tenant, Tenant.id == Person.tenant_id)
                 .where(Person.id.in_(chunk))):
@@ -460,7 +459,7 @@ def evaluate_persons(session: Session, host: PluginHost, person_ids: Sequence[in
                      city_code: str = "340800") -> list[AnnualStatus]:
     """Annual status of each person for ``year`` (in ``person_ids`` order, unknown ids skipped)."""
     out: list[AnnualStatus] = []
-    for chunk in _chunks(list(person_ids)):
+    for chunk in chunked(list(person_ids)):
         facts = load_facts(session, chunk, [year], city_code)
         out.extend(assess_year(facts[pid], year, host) for pid in chunk if pid in facts)
     return out
@@ -473,9 +472,7 @@ def evaluate_person_year(session: Session, host: PluginHost, person: Person, yea
 
 def evaluate_person_cycle(session: Session, host: PluginHost, person: Person, first_year: int,
                           last_year: int, city_code: str = "340800") -> CycleStatus:
-    if last_year < first_year:
-        raise ValidationFailed("周期的结束年度早于开始年度", code="bad_cycle")
-    facts = load_facts(session, [person.id], list(range(first_year, last_year + 1)), city_code)
+    facts = load_facts(session, [person.id], cycle_years(first_year, last_year), city_code)
     return assess_cycle(facts[person.id], first_year, last_year, host)
 
 

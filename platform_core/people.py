@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
+from platform_core.batching import chunked
 from platform_core.errors import NotFound, ValidationFailed
 from platform_core.models import CECertificate, Organisation, OrgKind, Person, utcnow
 from platform_core.validation import idnumber
@@ -31,12 +32,6 @@ def get_person(session: Session, id_number: str) -> Person:
 
 PERSON_FIELDS = ("name", "gender", "birth_date", "education", "major", "series", "qualification",
                  "qualification_date", "mobile", "employer_id")
-_CHUNK = 1000
-
-
-def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def persons_by_id_number(session: Session, id_numbers: Iterable[str]) -> dict[str, Row[Any]]:
@@ -44,7 +39,7 @@ def persons_by_id_number(session: Session, id_numbers: Iterable[str]) -> dict[st
     wanted = sorted(set(id_numbers))
     cols = [Person.id, Person.tenant_id, Person.id_number, *(getattr(Person, f) for f in PERSON_FIELDS)]
     out: dict[str, Row[Any]] = {}
-    for chunk in _chunks(wanted):
+    for chunk in chunked(wanted):
         for row in session.execute(select(*cols).where(Person.id_number.in_(chunk))):
             out[row.id_number] = row
     return out
@@ -75,7 +70,7 @@ def upsert_employers(session: Session, tenant_id: int, names: Iterable[str], *,
 
     def load() -> dict[str, int]:
         found: dict[str, int] = {}
-        for chunk in _chunks(wanted):
+        for chunk in chunked(wanted):
             found.update(session.execute(
                 select(Organisation.name, Organisation.id).where(
                     Organisation.tenant_id == tenant_id, Organisation.kind == OrgKind.EMPLOYER,
@@ -92,26 +87,24 @@ def upsert_employers(session: Session, tenant_id: int, names: Iterable[str], *,
     return found
 
 
-def certificates_by_person(session: Session, person_ids: Iterable[int]) -> dict[int, Any]:
-    """(id, person_id, number) rows of these persons' certificates, by person id."""
-    wanted = sorted(set(person_ids))
-    out: dict[int, Any] = {}
-    for chunk in _chunks(wanted):
+def _certificates_by(session: Session, column: Any, values: Iterable[Any], key: str) -> dict[Any, Any]:
+    """(id, person_id, number) rows of the certificates whose ``column`` is in ``values``."""
+    out: dict[Any, Any] = {}
+    for chunk in chunked(sorted(set(values))):
         for row in session.execute(select(CECertificate.id, CECertificate.person_id, CECertificate.number)
-                                   .where(CECertificate.person_id.in_(chunk))):
-            out[row.person_id] = row
+                                   .where(column.in_(chunk))):
+            out[getattr(row, key)] = row
     return out
+
+
+def certificates_by_person(session: Session, person_ids: Iterable[int]) -> dict[int, Any]:
+    """These persons' certificates, by person id."""
+    return _certificates_by(session, CECertificate.person_id, person_ids, "person_id")
 
 
 def certificates_by_number(session: Session, numbers: Iterable[str]) -> dict[str, Any]:
-    """(id, person_id, number) rows of the certificates with these numbers, by number."""
-    wanted = sorted(set(numbers))
-    out: dict[str, Any] = {}
-    for chunk in _chunks(wanted):
-        for row in session.execute(select(CECertificate.id, CECertificate.person_id, CECertificate.number)
-                                   .where(CECertificate.number.in_(chunk))):
-            out[row.number] = row
-    return out
+    """The certificates with these numbers, by number."""
+    return _certificates_by(session, CECertificate.number, numbers, "number")
 
 
 def record_imported_certificates(session: Session, new: list[dict[str, Any]],

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -38,6 +38,7 @@ from platform_core.authz.actions import Action
 from platform_core.authz.actors import Actor
 from platform_core.authz.enforcer import PlatformEnforcer
 from platform_core.authz.service import authorize
+from platform_core.batching import chunked
 from platform_core.errors import NotFound, ValidationFailed
 from platform_core.evaluation import AnnualStatus, PartStatus
 from platform_core.models import (
@@ -422,11 +423,6 @@ def _write_copy(session: Session, rows: Sequence[dict[str, Any]], job_id: int | 
 # -- jobs ----------------------------------------------------------------------------------
 
 
-def _chunked(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
 def person_ids_for(session: Session, id_numbers: Sequence[str]) -> list[int]:
     """Person ids for ID numbers; NotFound naming every unknown one."""
     found = persons_by_id_number(session, id_numbers)
@@ -461,22 +457,22 @@ def plan_verification(session: Session, actor: Actor, year: int, *,
     if person_ids is not None:
         wanted = sorted(set(person_ids))
         ids: list[int] = []
-        for part in _chunked(wanted, 1000):
+        for part in chunked(wanted, 1000):
             ids.extend(session.scalars(select(Person.id).where(Person.id.in_(list(part)))))
         ids.sort()
         missing = len(wanted) - len(ids)
         if missing:
             raise NotFound(f"有 {missing} 个人员编号不存在", code="person_not_found")
-        chunks = [jobs.ChunkSpec(c[0], c[-1], len(c), list(c)) for c in _chunked(ids, chunk_size)]
+        chunks = [jobs.ChunkSpec(c[0], c[-1], len(c), list(c)) for c in chunked(ids, chunk_size)]
     else:
         stmt = select(Person.id).order_by(Person.id)
         if tenant_ids is not None:
             stmt = stmt.where(Person.tenant_id.in_(tenant_ids))
         ids = list(session.scalars(stmt))
-        chunks = [jobs.ChunkSpec(c[0], c[-1], len(c)) for c in _chunked(ids, chunk_size)]
+        chunks = [jobs.ChunkSpec(c[0], c[-1], len(c)) for c in chunked(ids, chunk_size)]
     if tenant_ids is None and person_ids is not None:
         tenant_ids_touched: set[int] = set()
-        for part in _chunked(ids, 1000):
+        for part in chunked(ids, 1000):
             tenant_ids_touched.update(session.scalars(
                 select(Person.tenant_id).where(Person.id.in_(list(part))).distinct()))
         touched = _tenant_codes(session, sorted(tenant_ids_touched))

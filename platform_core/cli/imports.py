@@ -10,12 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import typer
-from rich.table import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from platform_core.cli.context import JSON_OPTION, actor, runtime
-from platform_core.cli.output import console, emit_json, err_console
+from platform_core.cli.output import console, emit_json, err_console, print_issues
 from platform_core.errors import Conflict
 from platform_core.importing import (
     ImportOptions,
@@ -32,7 +31,6 @@ DRY_RUN = typer.Option(False, "--dry-run", help="只校验并报告，不写入�
 SKIP_INVALID = typer.Option(False, "--skip-invalid",
                             help="写入有效行，无效行写入同目录的 <文件名>.errors.csv")
 KIND_LABELS = {"persons": "人员", "hours": "学时记录", "public_passes": "公需科目合格记录"}
-SHOWN_ERRORS = 500
 
 
 def _run(ctx: typer.Context, work: Callable[[Session], ImportReport], json_out: bool) -> None:
@@ -64,16 +62,7 @@ def _print(report: ImportReport) -> None:
     label = KIND_LABELS.get(report.kind, report.kind)
     console.print(f"[bold]导入{label}[/bold]：{report.file}")
     console.print(f"  共 {report.rows} 行：有效 {report.valid}，无效 {report.invalid}")
-    if report.errors:
-        table = Table(title=f"错误（{len(report.errors)} 条）")
-        for col in ("行号", "列", "代码", "说明", "值"):
-            table.add_column(col, overflow="fold")
-        for issue in report.errors[:SHOWN_ERRORS]:
-            table.add_row(str(issue.row or ""), issue.field or "", issue.code, issue.message,
-                          issue.value or "")
-        console.print(table)
-        if len(report.errors) > SHOWN_ERRORS:
-            console.print(f"  …… 另有 {len(report.errors) - SHOWN_ERRORS} 条未显示（用 --json 查看全部）")
+    print_issues(report.errors)
     counts = f"新增 {report.created}，更新 {report.updated}，未变 {report.unchanged}"
     if report.dry_run:
         console.print(f"[yellow]试运行（--dry-run），未写入任何数据[/yellow]；若正式导入：{counts}")

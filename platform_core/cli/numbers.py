@@ -17,7 +17,7 @@ from rich.table import Table
 
 from platform_core import applications
 from platform_core.cli.context import AS_USER_KEY, JSON_OPTION, actor, runtime
-from platform_core.cli.output import console, emit_json, err_console
+from platform_core.cli.output import console, emit_json, err_console, print_issues
 from platform_core.errors import CeplatError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from platform_core.queue import task_queue
 from platform_core.validation import idnumber
@@ -26,7 +26,6 @@ numbers_app = typer.Typer(help="继续教育证书编号：申请（附件3）�
 
 AS_OPTION = typer.Option(None, "--as", envvar="CEPLAT_USER",
                          help="以哪个用户的身份操作（默认取环境变量 CEPLAT_USER）")
-SHOWN_ERRORS = 500
 WAIT_SECONDS = 3600
 
 
@@ -63,16 +62,7 @@ def _print_report(report: applications.ApplicationReport) -> None:
     what = f"{report.series or '?'}系列" + (f"（{report.specialty}）" if report.specialty else "")
     console.print(f"[bold]证书编号申请[/bold]：{report.file}（{what}）")
     console.print(f"  共 {report.rows} 行：有效 {report.valid}，无效 {report.invalid}")
-    if report.errors:
-        table = Table(title=f"错误（{len(report.errors)} 条）")
-        for col in ("行号", "列", "代码", "说明", "值"):
-            table.add_column(col, overflow="fold")
-        for issue in report.errors[:SHOWN_ERRORS]:
-            table.add_row(str(issue.row or ""), issue.field or "", issue.code, issue.message,
-                          issue.value or "")
-        console.print(table)
-        if len(report.errors) > SHOWN_ERRORS:
-            console.print(f"  …… 另有 {len(report.errors) - SHOWN_ERRORS} 条未显示（用 --json 查看全部）")
+    print_issues(report.errors)
     if report.written:
         console.print(f"[green]已建立申请 {report.application_id}[/green]："
                       f"新建人员 {report.persons_created}，已有人员 {report.persons_linked}")

@@ -12,6 +12,8 @@ from typing import Any
 
 from rich.console import Console
 
+from platform_core.errors import Issue
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -40,3 +42,22 @@ def to_json(obj: Any) -> str:
 def emit_json(obj: Any) -> None:
     sys.stdout.write(to_json(obj) + "\n")
     sys.stdout.flush()
+
+
+SHOWN_ISSUES = 500
+
+
+def print_issues(issues: list[Issue]) -> None:
+    """Every bad row of an input, as a table (the first SHOWN_ISSUES; --json has them all)."""
+    if not issues:
+        return
+    from rich.table import Table
+
+    table = Table(title=f"错误（{len(issues)} 条）")
+    for col in ("行号", "列", "代码", "说明", "值"):
+        table.add_column(col, overflow="fold")
+    for issue in issues[:SHOWN_ISSUES]:
+        table.add_row(str(issue.row or ""), issue.field or "", issue.code, issue.message, issue.value or "")
+    console.print(table)
+    if len(issues) > SHOWN_ISSUES:
+        console.print(f"  …… 另有 {len(issues) - SHOWN_ISSUES} 条未显示（用 --json 查看全部）")

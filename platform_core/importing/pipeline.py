@@ -8,7 +8,7 @@ rows' database-level issues plus a `Plan` that knows its counts before it writes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -22,13 +22,6 @@ from platform_core.importing.report import ImportOptions, ImportReport, write_er
 
 R = TypeVar("R")
 T = TypeVar("T")
-CHUNK = 1000
-
-
-def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """Slices of at most `size` (IN lists stay well below every driver's parameter limit)."""
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 class Plan(Protocol):

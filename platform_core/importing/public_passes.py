@@ -16,9 +16,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from platform_core.authz import Action, Actor, PlatformEnforcer
+from platform_core.batching import chunked
 from platform_core.errors import Issue
 from platform_core.importing.access import ImportAccess
-from platform_core.importing.pipeline import FileSpec, chunked, run_import
+from platform_core.importing.pipeline import FileSpec, run_import
 from platform_core.importing.report import ImportOptions, ImportReport
 from platform_core.models import PublicSubjectPass, PublicTopic
 from platform_core.topics import find_topics, topic_for_pass

@@ -30,6 +30,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, Table, func, select
 from sqlalchemy.orm import Session
 
+from platform_core.bulk import insert_keyed, insert_returning_ids, insert_rows
 from platform_core.errors import ValidationFailed
 from platform_core.models import (
     CECertificate,
@@ -47,7 +48,6 @@ from platform_core.plugins import PluginHost
 from platform_core.reference import series_catalogue
 from platform_core.settings import get_settings
 from platform_core.synthetic import vocabulary as V
-from platform_core.synthetic.bulk import insert_keyed, insert_returning_ids, insert_rows
 from platform_core.synthetic.reset import SYNTHETIC_ORG_PREFIX
 from platform_core.tenancy import load_tenant_files, sync_tenants, tenant_info
 from platform_core.topics import load_topics, sync_topics
