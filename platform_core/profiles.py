@@ -7,14 +7,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from platform_core.models import CECertificate, HourRecord, Organisation, Tenant
-from platform_core.people import get_person
+from platform_core.models import CECertificate, HourRecord, Organisation, Person, Tenant
 from platform_core.plugins import PluginHost
 from platform_core.review import authority_for
 
 
-def person_view(session: Session, host: PluginHost, id_number: str, city_code: str) -> dict[str, Any]:
-    person = get_person(session, id_number)
+def person_view(session: Session, host: PluginHost, person: Person, city_code: str) -> dict[str, Any]:
     tenant = session.get_one(Tenant, person.tenant_id)
     employer = session.get(Organisation, person.employer_id) if person.employer_id else None
     number = session.scalar(select(CECertificate.number).where(CECertificate.person_id == person.id))

@@ -54,7 +54,7 @@ def profile(session: Session, host: PluginHost, enforcer: PlatformEnforcer, acto
     reading is stamped in the audit trail (so the caller's session must be in a transaction).
     """
     person = visible_person(session, enforcer, actor, id_number, Action.PERSON_READ)
-    view = person_view(session, host, person.id_number, city_code)
+    view = person_view(session, host, person, city_code)
     tenant = view["tenant"]
     if full_id:
         view["id_number"] = read_full_id(session, enforcer, actor, person)

@@ -136,7 +136,7 @@ def test_r15_first_review_routing_county_vs_district_by_industry(city) -> None:
         city_unit = f.person(s, "340800", "经济")
     with city.read() as s:
         views = {
-            k: person_view(s, city.plugins, p.id_number, "340800")["first_review"]
+            k: person_view(s, city.plugins, s.merge(p), "340800")["first_review"]
             for k, p in {"county": county, "district": district, "zone": zone, "city": city_unit}.items()
         }
     assert views["county"]["kind"] == "county_bureau" and views["county"]["tenant"] == "340822"
